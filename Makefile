@@ -1,0 +1,42 @@
+# Makefile: the two commands of the README, plus the usual targets.
+#   make run   install what is missing, build, serve the demo config
+#   make test  install what is missing, build (plain and ASan/UBSan), run every test
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps build build-asan run test test-asan format clean
+
+all: build
+
+deps:
+	@sh packaging/build-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DPD_SANITIZE=ON >/dev/null
+	@cmake --build $(BUILD_ASAN) -j $(JOBS)
+
+run: build
+	@mkdir -p demo
+	@echo
+	@echo "Demo receiver on http://127.0.0.1:8080/webhooks/pagerduty (no StackStorm needed)."
+	@echo "Triggers are appended to demo/triggers.jsonl. In a second terminal, run:"
+	@echo
+	@echo "    $(BUILD)/st2-pagerduty send-test -c config/demo.yaml"
+	@echo
+	@exec $(BUILD)/st2-pagerduty serve -c config/demo.yaml
+
+test: build build-asan
+	@cd $(BUILD) && ctest --output-on-failure -j 2
+	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 2
+
+format:
+	@clang-format -i common/*.[ch] config/*.c webhook/*.c triggers/*.c tests/unit/*.c
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

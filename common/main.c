@@ -1,0 +1,102 @@
+/*
+ * main.c: the st2-pagerduty binary's entry point. A table of subcommands
+ * drives dispatch and --help; each subcommand parses its own options and
+ * returns an exit status.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "st2pd.h"
+
+/* Subcommands not built yet: listed nowhere, answer "not yet implemented". */
+static int
+cmd_not_implemented(int argc, char **argv)
+{
+	(void)argc;
+	fprintf(stderr, "st2-pagerduty: %s: %s\n", argv[0], pd_strerror(PD_ERR_NOT_IMPLEMENTED));
+	return pd_err_exit(PD_ERR_NOT_IMPLEMENTED);
+}
+
+static const struct subcommand {
+	const char *name;
+	const char *usage;
+	const char *summary;
+	int (*fn)(int, char **);
+	int listed; /* shown in --help only once it works */
+} subcommands[] = {
+    {"serve", "[-c FILE]", "run the webhook receiver, spool and forwarder", cmd_serve, 1},
+    {"register", "[-c FILE]", "create or update every trigger type in StackStorm", cmd_register, 1},
+    {"pack", "DIR", "write the StackStorm pack (pack.yaml, triggers, README) into DIR", cmd_pack,
+     1},
+    {"sign", "(--secret S | --secret-file PATH | -c FILE) [FILE]",
+     "print the X-PagerDuty-Signature value for FILE or stdin", cmd_sign, 1},
+    {"send-test", "[-c FILE] [--event TYPE] [--url URL]",
+     "POST a signed sample event to the receiver", cmd_send_test, 1},
+    {"check-config", "[-c FILE]", "validate the configuration, report every problem",
+     cmd_check_config, 1},
+    {"spool", "status|list|show|find|retry|purge [-c FILE] ...",
+     "inspect the spool and its dead letters", cmd_spool, 1},
+    {"run", "ACTION [ARGS]", "run one StackStorm action", cmd_not_implemented, 0},
+    {"actions", "[--json]", "list every action", cmd_not_implemented, 0},
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: st2-pagerduty [--version] [--help] COMMAND [ARGS]\n\n"
+	           "PagerDuty V3 webhooks in, StackStorm triggers out.\n\ncommands:\n");
+	for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++) {
+		if (subcommands[i].listed)
+			fprintf(f, "  %-13s %s\n", subcommands[i].name, subcommands[i].summary);
+	}
+	fprintf(f, "\nEvery command takes -c FILE (default: $ST2_PAGERDUTY_CONFIG, else "
+	           "/etc/st2-pagerduty/config.yaml)\nand --help. See README.md.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return pd_err_exit(PD_ERR_USAGE);
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("st2-pagerduty %s\n", PD_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++) {
+		if (strcmp(argv[1], subcommands[i].name) != 0)
+			continue;
+		if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+			printf("usage: st2-pagerduty %s %s\n\n%s\n", subcommands[i].name,
+			       subcommands[i].usage, subcommands[i].summary);
+			return 0;
+		}
+		/* Writes to closed sockets must be errors, not signals. */
+		signal(SIGPIPE, SIG_IGN);
+		if (sodium_init() < 0)
+			fatal("libsodium failed to initialise");
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			fatal("libcurl failed to initialise");
+		rc = subcommands[i].fn(argc - 1, argv + 1);
+		curl_global_cleanup();
+		return rc;
+	}
+	fprintf(stderr, "st2-pagerduty: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return pd_err_exit(PD_ERR_USAGE);
+}

@@ -1,0 +1,371 @@
+/*
+ * st2pd.h: the one project header (tmux style). Every module's public
+ * functions are declared here under a banner naming the file that defines
+ * them, so this file is also the map of the program.
+ *
+ * Naming: each public function carries its module prefix (spool_, config_,
+ * sig_, ...); subcommands are cmd_<name>(argc, argv) and return an exit code.
+ */
+#ifndef ST2PD_H
+#define ST2PD_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#ifndef PD_VERSION
+#define PD_VERSION "0.0.0-dev"
+#endif
+
+#define PD_PACK "pagerduty"
+
+#if defined(__GNUC__)
+#define PD_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define PD_NORETURN     __attribute__((noreturn))
+#define PD_UNUSED       __attribute__((unused))
+#else
+#define PD_PRINTF(a, b)
+#define PD_NORETURN
+#define PD_UNUSED
+#endif
+
+struct event_base;
+struct evhttp_request;
+struct spool;
+struct forwarder;
+
+/* common/error.c */
+/*
+ * One error enum for the whole program. Rules (curl's): add new values
+ * last, never renumber, never remove; each value carries its number.
+ * pd_strerror() is a switch so that -Wall names a value left out.
+ */
+enum pd_err {
+	PD_OK = 0,
+	PD_ERR_NOMEM = 1,
+	PD_ERR_USAGE = 2,            /* bad command line */
+	PD_ERR_CONFIG = 3,           /* bad or missing configuration */
+	PD_ERR_IO = 4,               /* local file or socket error */
+	PD_ERR_SIG_MISSING = 5,      /* no X-PagerDuty-Signature, or no v1= entry */
+	PD_ERR_SIG_MISMATCH = 6,     /* no v1= entry matches any secret */
+	PD_ERR_BODY_EMPTY = 7,       /* empty request body */
+	PD_ERR_BODY_TOO_LARGE = 8,   /* body over webhook.max_body_bytes */
+	PD_ERR_NOT_ENVELOPE = 9,     /* JSON, but not a V3 {"event":{...}} */
+	PD_ERR_SPOOL_FULL = 10,      /* spool.max_events reached */
+	PD_ERR_SPOOL_IO = 11,        /* spool not writable */
+	PD_ERR_DUPLICATE = 12,       /* already spooled (answered 2xx) */
+	PD_ERR_METHOD = 13,          /* method not allowed on this path */
+	PD_ERR_NOT_FOUND = 14,       /* no such path / record */
+	PD_ERR_ST2_REJECTED = 15,    /* st2 answered 400: dead letter */
+	PD_ERR_ST2_AUTH = 16,        /* st2 answered 401/403 */
+	PD_ERR_ST2_UNAVAILABLE = 17, /* st2 5xx/429/404: retry */
+	PD_ERR_NETWORK = 18,         /* connection refused, DNS, TLS */
+	PD_ERR_TIMEOUT = 19,         /* no answer in time */
+	PD_ERR_HTTP = 20,            /* unexpected HTTP status */
+	PD_ERR_NOT_IMPLEMENTED = 21, /* subcommand not built yet */
+	PD_ERR_VALIDATION = 22,      /* action parameters invalid */
+	PD_ERR_PD_REJECTED = 23,     /* PagerDuty answered 4xx */
+	PD_ERR_SHUTTING_DOWN = 24,   /* serve is stopping */
+	PD_ERR_LAST                  /* never use! */
+};
+
+const char *pd_strerror(enum pd_err);
+const char *pd_errcode(enum pd_err); /* stable machine code: "signature_mismatch" */
+int pd_err_http(enum pd_err);        /* HTTP status the receiver answers with */
+int pd_err_exit(enum pd_err);        /* CLI exit status */
+
+/* common/xmalloc.c */
+/* Out-of-memory is fatal: callers never check these for NULL. */
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xrealloc(void *, size_t);
+void *xreallocarray(void *, size_t, size_t);
+char *xstrdup(const char *);
+char *xstrndup(const char *, size_t);
+char *xasprintf(const char *, ...) PD_PRINTF(1, 2);
+char *xvasprintf(const char *, va_list);
+
+/* common/log.c */
+enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
+enum log_format { LOG_FORMAT_TEXT = 0, LOG_FORMAT_JSON };
+
+void log_setup(enum log_level, enum log_format);
+enum log_level log_get_level(void);
+int log_level_parse(const char *, enum log_level *);
+void log_msg(enum log_level, const char *, ...) PD_PRINTF(2, 3);
+/* A message plus key/value string pairs, NULL-terminated; NULL values print as null. */
+void log_fields(enum log_level, const char *msg, ...);
+void fatal(const char *, ...) PD_PRINTF(1, 2) PD_NORETURN;
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/* common/util.c */
+struct pd_strlist {
+	char **v;
+	size_t n;
+};
+void strlist_add(struct pd_strlist *, const char *); /* adds a copy */
+void strlist_addf(struct pd_strlist *, const char *, ...) PD_PRINTF(2, 3);
+void strlist_free(struct pd_strlist *); /* frees items, zeroes the list */
+int64_t now_ms(void);                   /* wall clock, ms since epoch */
+int64_t mono_ms(void);                  /* monotonic clock, ms */
+/* strtoll with range check; no atoi. */
+enum pd_err parse_long(const char *, long min, long max, long *out);
+/* "90s", "15m", "48h", "7d" or plain seconds -> milliseconds. */
+enum pd_err parse_duration_ms(const char *, int64_t *out);
+/* ISO 8601 UTC with milliseconds: "2026-11-27T09:40:00.123Z"; buf >= 32. */
+void format_time_ms(int64_t ms, char *buf, size_t len);
+/* Reads a whole file (or stdin for "-"); NUL-terminated; *len excludes the NUL. */
+enum pd_err read_file(const char *path, char **out, size_t *len);
+
+/* common/http.c */
+/* Blocking one-shot HTTP with libcurl, for CLI subcommands (register, send-test). */
+struct http_resp {
+	long status;
+	char *body; /* NUL-terminated, may be empty */
+	size_t len;
+	char *retry_after; /* Retry-After header value or NULL */
+};
+enum pd_err http_request(const char *method, const char *url, const struct pd_strlist *headers,
+                         const char *body, size_t len, long timeout_ms, int verify_tls,
+                         struct http_resp *out);
+void http_resp_free(struct http_resp *);
+
+/* common/cli.c */
+struct pd_config;
+/* Loads -c FILE (or the default), prints every problem as file:line, exits on error. */
+struct pd_config *cli_load_config(const char *path, int needs);
+
+/* config/config.c */
+enum durability { DURABILITY_FSYNC = 0, DURABILITY_OS };
+
+/* Which subcommand is loading the config: decides which keys are required. */
+#define CONFIG_NEED_NONE  0x0
+#define CONFIG_NEED_SERVE 0x1 /* webhook.secrets */
+#define CONFIG_NEED_ST2   0x2 /* st2.api_url + credentials (register) */
+#define CONFIG_NEED_PD    0x4 /* api_key (run) */
+
+struct pd_config {
+	char *file; /* path the config was read from, NULL for defaults */
+
+	/* pack-compatible keys */
+	char *api_key;
+	char *service_key;
+	int debug;
+	char *from_email;
+
+	/* pagerduty: */
+	char *pd_api_url;
+	char *pd_events_url;
+	long pd_timeout_ms;
+	long pd_max_retries;
+
+	/* webhook: */
+	struct pd_strlist webhook_listen; /* "127.0.0.1:8080", "[::1]:8080" */
+	char *webhook_path;
+	struct pd_strlist webhook_secrets;
+	long webhook_max_body_bytes;
+
+	/* st2: */
+	char *st2_api_url; /* NULL: triggers go to st2_sink_file */
+	char *st2_api_key;
+	char *st2_auth_token;
+	int st2_verify_tls;
+	char *st2_sink_file;
+
+	/* spool: */
+	char *spool_path;
+	enum durability spool_durability;
+	long spool_max_events;
+
+	/* poll: */
+	int poll_enabled;
+	long poll_interval_s;
+
+	/* log: */
+	enum log_level log_level;
+	enum log_format log_format;
+};
+
+struct pd_config *config_new(void); /* every default filled in */
+void config_free(struct pd_config *);
+const char *config_default_path(void); /* $ST2_PAGERDUTY_CONFIG, else /etc/... */
+/*
+ * Loads path into cfg. Every problem found is appended to problems as
+ * "file:line: key: reason"; returns PD_ERR_CONFIG if there was any.
+ */
+enum pd_err config_load(struct pd_config *, const char *path, struct pd_strlist *problems);
+/* Checks the keys a subcommand needs (CONFIG_NEED_*), appending problems. */
+enum pd_err config_check_needs(const struct pd_config *, int needs, struct pd_strlist *problems);
+/* Prints the effective configuration, secrets redacted. */
+void config_print(const struct pd_config *, FILE *);
+int cmd_check_config(int, char **);
+
+/* webhook/signature.c */
+/* Hex HMAC-SHA256 of body under secret; out gets 64 hex chars + NUL. */
+void sig_compute(const char *secret, const void *body, size_t len, char out[65]);
+/*
+ * Verifies an X-PagerDuty-Signature header value against every secret.
+ * PD_OK, PD_ERR_SIG_MISSING (NULL header or no v1= entry),
+ * PD_ERR_BODY_EMPTY, or PD_ERR_SIG_MISMATCH.
+ */
+enum pd_err sig_verify(const char *header, const void *body, size_t len,
+                       const struct pd_strlist *secrets);
+int cmd_sign(int, char **);
+
+/* webhook/metrics.c */
+enum metric_counter {
+	M_RECV_ACCEPTED = 0,
+	M_RECV_DUPLICATE,
+	M_RECV_UNAUTHORIZED,
+	M_RECV_BAD_REQUEST,
+	M_RECV_UNAVAILABLE,
+	M_RECV_METHOD,
+	M_RECV_NOT_FOUND,
+	M_EMITTED,
+	M_RETRIED,
+	M_DEAD_LETTERED,
+	M_COUNTER_MAX
+};
+void metrics_inc(enum metric_counter);
+void metrics_observe_request(double seconds);
+void metrics_observe_forward(double seconds);
+/* Prometheus text exposition; spool may be NULL. Caller frees. */
+char *metrics_render(struct spool *);
+
+/* webhook/server.c */
+int cmd_serve(int, char **);
+
+/* webhook/receive.c */
+struct receiver;
+struct receiver *receive_new(const struct pd_config *, struct spool *);
+/* evhttp callback for {webhook.path}; arg is the struct receiver. */
+void receive_webhook(struct evhttp_request *, void *arg);
+/*
+ * Answers a request: status from the error table, a small JSON body, the
+ * metrics counter and the one log line. start is receive_clock() at arrival.
+ */
+void receive_answer(struct evhttp_request *, enum pd_err, const char *event_id,
+                    const char *event_type, double start);
+double receive_clock(void); /* monotonic seconds */
+/* Refuses new events (503); idle runs once no request waits for the spool. */
+void receive_stop(struct receiver *, void (*idle)(void *), void *arg);
+void receive_free(struct receiver *);
+
+/* webhook/send_test.c */
+/* A realistic V3 envelope for type (NULL: incident.triggered). Caller frees. */
+char *send_test_sample(const char *event_type);
+int cmd_send_test(int, char **);
+
+/* triggers/catalog.c */
+struct event_type {
+	const char *name;        /* V3 event_type, "incident.triggered"; "event" = generic */
+	const char *data_type;   /* event.data.type, "incident" */
+	const char *description; /* one line, shown in st2 */
+};
+extern const struct event_type catalog_types[];
+extern const size_t catalog_ntypes; /* includes the generic "event" entry */
+const struct event_type *catalog_find(const char *event_type); /* NULL if unknown */
+/* Trigger name within the pack: the event type if known, else "event". */
+const char *catalog_trigger_name(const char *event_type);
+/* st2 TriggerType body: {name, pack, description, payload_schema, parameters_schema}. */
+json_t *catalog_triggertype(const struct event_type *);
+
+/* triggers/payload.c */
+/*
+ * One accepted event as the spool keeps it. The payload is the trigger
+ * payload of INTERFACE.md, already serialised.
+ */
+enum spool_state { SPOOL_PENDING = 0, SPOOL_DELIVERED = 1, SPOOL_DEAD = 2 };
+struct spool_event {
+	int64_t seq; /* assigned by the spool when committed */
+	char *event_id;
+	char *webhook_id; /* NULL when not delivered by a webhook */
+	char *event_type;
+	char *trigger;   /* "pagerduty.incident.triggered" */
+	char *order_key; /* events with the same key reach st2 in order */
+	char *payload;   /* JSON text */
+	size_t payload_len;
+	int64_t received_ms;
+
+	/* Delivery state, as stored. */
+	int attempts;
+	int64_t next_attempt_ms;
+	int state; /* enum spool_state */
+	int64_t delivered_ms;
+	char *last_error;
+	char *dead_reason;
+};
+void spool_event_free(struct spool_event *);
+/* Parses a webhook body and builds the spool event (source "webhook"). */
+enum pd_err payload_from_webhook(const char *body, size_t len, const char *webhook_id,
+                                 const char *subscription_id, struct spool_event **out);
+/* Same from an already parsed V3 event object (the poller: source "poll"). */
+enum pd_err payload_from_event(json_t *event, const char *webhook_id, const char *subscription_id,
+                               const char *source, struct spool_event **out);
+
+/* triggers/spool.c */
+#define SPOOL_DB_FILE           "spool.db"       /* inside spool.path, a directory */
+#define SPOOL_SCHEMA_VERSION    1                /* PRAGMA user_version */
+#define SPOOL_KEEP_DELIVERED_MS (7 * 86400000LL) /* dedup horizon, > PagerDuty's 48 h */
+struct spool_stats {
+	int64_t pending;
+	int64_t dead;
+	int64_t delivered;
+	int64_t oldest_pending_ms; /* received_ms of the oldest pending event, 0 if none */
+};
+typedef void spool_commit_cb(enum pd_err result, int duplicate, void *arg);
+typedef void spool_notify_cb(void *arg);
+
+enum pd_err spool_open(const char *path, enum durability, long max_events, struct spool **out);
+void spool_close(struct spool *); /* drains queued writes, joins the writer */
+/* Starts the writer thread; notify runs on base's thread after each commit. */
+enum pd_err spool_start(struct spool *, struct event_base *, spool_notify_cb *notify, void *arg);
+/*
+ * Queues ev (ownership taken) for the next group commit. cb runs on the
+ * loop thread once the event is durable (or the commit failed). Returns
+ * PD_ERR_SPOOL_FULL or PD_ERR_SPOOL_IO at once, without calling cb, when
+ * the event cannot be taken (ev is freed all the same; PD_ERR_VALIDATION
+ * if it has no event_id or payload). cb gets (PD_OK, duplicate) or
+ * (PD_ERR_SPOOL_IO, 0); spool_close runs the callbacks still due.
+ */
+enum pd_err spool_submit(struct spool *, struct spool_event *ev, spool_commit_cb *cb, void *arg);
+/* Delivery outcomes from the forwarder; queued into the writer's next batch. */
+void spool_delivered(struct spool *, int64_t seq);
+void spool_retry_later(struct spool *, int64_t seq, int attempts, int64_t next_ms,
+                       const char *error);
+void spool_dead(struct spool *, int64_t seq, int attempts, const char *reason);
+/* Queues one bounded pass dropping delivered rows older than the horizon at now (tests). */
+void spool_prune(struct spool *, int64_t now);
+/*
+ * Up to max pending events with seq > after, in seq order. Loop thread only.
+ * *out is an array (NULL when 0 is returned): spool_event_free each, free it.
+ */
+size_t spool_fetch(struct spool *, int64_t after, size_t max, struct spool_event ***out);
+void spool_stats(struct spool *, struct spool_stats *);
+int spool_writable(struct spool *);
+
+/* triggers/spool_cmd.c */
+int cmd_spool(int, char **);
+
+/* triggers/forward.c */
+struct forwarder *forward_new(struct event_base *, const struct pd_config *, struct spool *);
+void forward_kick(void *forwarder); /* a spool_notify_cb: new events committed */
+/* Stops taking new events; done runs once in-flight requests have finished. */
+void forward_stop(struct forwarder *, void (*done)(void *), void *arg);
+void forward_free(struct forwarder *);
+
+/* triggers/register.c */
+int cmd_register(int, char **);
+
+/* triggers/pack.c */
+/* Writes pack.yaml, config.schema.yaml, one triggers/NAME.yaml per type and README.md into dir. */
+enum pd_err pack_write(const char *dir);
+int cmd_pack(int, char **);
+
+#endif /* ST2PD_H */

@@ -1,0 +1,160 @@
+/*
+ * util.c: small helpers shared by every module: string lists, clocks,
+ * checked number parsing (the project bans atoi), durations, timestamps,
+ * and reading a whole file.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "st2pd.h"
+
+void
+strlist_add(struct pd_strlist *l, const char *s)
+{
+	l->v = xreallocarray(l->v, l->n + 2, sizeof *l->v);
+	l->v[l->n++] = xstrdup(s);
+	l->v[l->n] = NULL;
+}
+
+void
+strlist_addf(struct pd_strlist *l, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	strlist_add(l, s);
+	free(s);
+}
+
+void
+strlist_free(struct pd_strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum pd_err
+parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long long v;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
+		return PD_ERR_VALIDATION;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return PD_ERR_VALIDATION;
+	*out = (long)v;
+	return PD_OK;
+}
+
+enum pd_err
+parse_duration_ms(const char *s, int64_t *out)
+{
+	static const struct {
+		char unit;
+		int64_t ms;
+	} units[] = {{'s', 1000}, {'m', 60000}, {'h', 3600000}, {'d', 86400000}};
+	char *num;
+	size_t len, i;
+	int64_t mult = 1000;
+	long v;
+
+	if (s == NULL || (len = strlen(s)) == 0)
+		return PD_ERR_VALIDATION;
+	for (i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (s[len - 1] == units[i].unit) {
+			mult = units[i].ms;
+			len--;
+			break;
+		}
+	}
+	num = xstrndup(s, len);
+	if (parse_long(num, 0, 100L * 365 * 86400, &v) != PD_OK) {
+		free(num);
+		return PD_ERR_VALIDATION;
+	}
+	free(num);
+	*out = (int64_t)v * mult;
+	return PD_OK;
+}
+
+void
+format_time_ms(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char base[24];
+
+	gmtime_r(&t, &tm);
+	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", base, (int)(ms % 1000));
+}
+
+enum pd_err
+read_file(const char *path, char **out, size_t *len)
+{
+	FILE *f;
+	char *buf = NULL;
+	size_t n = 0, cap = 0, got;
+
+	if (strcmp(path, "-") == 0)
+		f = stdin;
+	else if ((f = fopen(path, "rb")) == NULL)
+		return PD_ERR_IO;
+	for (;;) {
+		if (cap - n < 4096) {
+			cap = cap == 0 ? 8192 : cap * 2;
+			buf = xrealloc(buf, cap);
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		if (f != stdin)
+			fclose(f);
+		free(buf);
+		return PD_ERR_IO;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (buf == NULL)
+		buf = xmalloc(1);
+	buf[n] = '\0';
+	*out = buf;
+	if (len != NULL)
+		*len = n;
+	return PD_OK;
+}
