@@ -1,0 +1,966 @@
+/*
+ * spool.c: the durable spool between the webhook receiver and the
+ * forwarder. An event is answered 202 only once it is committed here; the
+ * forwarder reads pending events back and records their fate.
+ *
+ * DESIGN
+ *
+ * Storage is one SQLite database, spool.db, in the directory spool.path,
+ * in WAL mode. A commit appends the transaction to the WAL; with
+ * durability "fsync" (synchronous=FULL) the WAL is fsynced before the
+ * commit returns, so an acknowledged event survives power loss; with "os"
+ * (synchronous=NORMAL) it is in the page cache and survives kill -9 of the
+ * process but not a kernel crash. Recovery is SQLite's: on open, a
+ * transaction whose commit frame is in the WAL is kept and a half-written
+ * one is ignored, so a kill at any instant loses nothing committed and
+ * leaves no debris to clean up (no temp files, unlike a file-per-event
+ * spool).
+ *
+ * One table, events. seq is AUTOINCREMENT, never reused: the forwarder
+ * reads "pending with seq > last seen", and `spool retry` moves a dead
+ * letter to a new, highest seq (bumping sqlite_sequence). event_id and
+ * webhook_id are UNIQUE and inserts are ON CONFLICT DO NOTHING, so a
+ * redelivered webhook changes no row and is reported as a duplicate.
+ * Delivered rows are kept SPOOL_KEEP_DELIVERED_MS (7 days, longer than
+ * PagerDuty's 48 h of retries) for dedup and for `spool find`, then pruned
+ * in bounded passes; dead letters stay until purged; pending rows are
+ * never removed.
+ *
+ * Threads: the event loop never waits for the disk. spool_submit() and the
+ * delivery outcomes append an op to a mutex-protected queue and signal the
+ * writer thread, which takes everything queued and commits it as ONE
+ * transaction: while one fsync runs, new submissions pile up and share the
+ * next (group commit). Results go to a done list and event_active() on an
+ * event of the loop's base wakes the loop, which runs the callbacks and then
+ * the notify callback (libevent must be thread-enabled with
+ * evthread_use_pthreads() before the base is created). The writer owns one
+ * connection; the loop thread reads (spool_fetch, spool_stats) through a
+ * second one, and WAL readers and the writer do not block each other.
+ *
+ * Capacity and stats use in-memory counters of pending, dead and delivered
+ * rows, counted at open, moved by the writer's own commits and recounted
+ * every SPOOL_HOUSEKEEP_MS (with a prune pass) so that changes made by the
+ * spool CLI from another process show up. A submission is refused at once
+ * when pending + dead + queued reaches max_events; delivered rows do not
+ * count, they age out. A failed transaction is rolled back: its submissions
+ * get PD_ERR_SPOOL_IO (the receiver answers 503 and PagerDuty retries), the
+ * spool reports unwritable until a commit succeeds, and its delivery
+ * outcomes are lost, so those rows stay pending and are sent again
+ * (at-least-once).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <sqlite3.h>
+
+#include "st2pd.h"
+
+#define SPOOL_BUSY_TIMEOUT_MS 5000
+#define SPOOL_HOUSEKEEP_MS    10000
+#define SPOOL_PRUNE_BATCH     1000
+
+enum spool_op_type { OP_SUBMIT = 0, OP_DELIVERED, OP_RETRY, OP_DEAD, OP_PRUNE };
+
+/* One queued write; submissions travel back to the loop with their result. */
+struct spool_op {
+	enum spool_op_type type;
+	struct spool_event *ev; /* OP_SUBMIT */
+	spool_commit_cb *cb;
+	void *arg;
+	int64_t seq;
+	int attempts;
+	int64_t ms; /* next attempt, time of the outcome, or prune cutoff */
+	char *text; /* last error or dead reason */
+	enum pd_err result;
+	int duplicate;
+	struct spool_op *next;
+};
+
+struct spool_oplist {
+	struct spool_op *head;
+	struct spool_op **tail;
+};
+
+/* Writer statements, prepared once at open (indexes into spool->ws). */
+enum spool_wstmt {
+	WS_BEGIN = 0,
+	WS_COMMIT,
+	WS_ROLLBACK,
+	WS_INSERT,
+	WS_DELIVERED,
+	WS_RETRY,
+	WS_DEAD,
+	WS_PRUNE,
+	WS_COUNT,
+	WS_MAX
+};
+static const char *const spool_wsql[WS_MAX] = {
+    [WS_BEGIN] = "BEGIN IMMEDIATE",
+    [WS_COMMIT] = "COMMIT",
+    [WS_ROLLBACK] = "ROLLBACK",
+    [WS_INSERT] = "INSERT INTO events (event_id, webhook_id, event_type, \"trigger\", "
+                  "order_key, payload, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                  "ON CONFLICT DO NOTHING",
+    [WS_DELIVERED] = "UPDATE events SET state = 1, delivered_ms = ?2, attempts = attempts + 1, "
+                     "next_attempt_ms = 0 WHERE seq = ?1 AND state = 0",
+    [WS_RETRY] = "UPDATE events SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4 "
+                 "WHERE seq = ?1 AND state = 0",
+    [WS_DEAD] = "UPDATE events SET state = 2, attempts = ?2, dead_ms = ?3, dead_reason = ?4, "
+                "next_attempt_ms = 0 WHERE seq = ?1 AND state = 0",
+    [WS_PRUNE] = "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE state = 1 "
+                 "AND received_ms < ?1 AND delivered_ms < ?1 LIMIT ?2)",
+    [WS_COUNT] = "SELECT state, count(*) FROM events GROUP BY state",
+};
+
+/* Reader statements, loop thread only (indexes into spool->rs). */
+enum spool_rstmt { RS_FETCH = 0, RS_OLDEST, RS_MAX };
+static const char *const spool_rsql[RS_MAX] = {
+    [RS_FETCH] = "SELECT seq, event_id, webhook_id, event_type, \"trigger\", order_key, "
+                 "payload, received_ms, state, attempts, next_attempt_ms, delivered_ms, "
+                 "last_error, dead_reason FROM events INDEXED BY events_pending "
+                 "WHERE state = 0 AND seq > ?1 ORDER BY seq LIMIT ?2",
+    [RS_OLDEST] = "SELECT received_ms FROM events WHERE state = 0 "
+                  "ORDER BY received_ms LIMIT 1",
+};
+
+/* The schema, version SPOOL_SCHEMA_VERSION (1); spool_cmd.c reads the same columns. */
+static const char spool_schema[] =
+    "CREATE TABLE events ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " event_id TEXT NOT NULL UNIQUE,"
+    " webhook_id TEXT UNIQUE,"
+    " event_type TEXT,"
+    " \"trigger\" TEXT,"
+    " order_key TEXT,"
+    " payload TEXT NOT NULL,"
+    " received_ms INTEGER NOT NULL,"
+    " state INTEGER NOT NULL DEFAULT 0," /* 0 pending, 1 delivered, 2 dead */
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt_ms INTEGER NOT NULL DEFAULT 0,"
+    " delivered_ms INTEGER,"
+    " dead_ms INTEGER,"
+    " last_error TEXT,"
+    " dead_reason TEXT);"
+    "CREATE INDEX events_pending ON events (seq) WHERE state = 0;"
+    "CREATE INDEX events_order_key ON events (order_key);"
+    "CREATE INDEX events_state_received ON events (state, received_ms);"
+    "PRAGMA user_version = 1;";
+
+struct spool {
+	char *dir;
+	char *dbpath;
+	enum durability durability;
+	long max_events;
+	sqlite3 *wdb; /* writer thread once started; open and close otherwise */
+	sqlite3 *rdb; /* loop thread */
+	sqlite3_stmt *ws[WS_MAX];
+	sqlite3_stmt *rs[RS_MAX];
+
+	struct event_base *base;
+	struct event *done_ev;
+	spool_notify_cb *notify;
+	void *notify_arg;
+	pthread_t writer;
+	int started;
+
+	/* Everything below is guarded by mu. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct spool_oplist queue;
+	struct spool_oplist done;
+	int64_t queued; /* submissions queued or in the running batch */
+	int64_t pending, dead, delivered;
+	int closing;
+	int commit_ok;
+	int notify_due;
+};
+
+/* Counter changes of one transaction, applied once it has committed. */
+struct spool_delta {
+	int64_t pending, dead, delivered;
+	int inserted;
+};
+
+static void spool_queue_op(struct spool *, struct spool_op *);
+
+/* Frees an event and every string it owns. */
+void
+spool_event_free(struct spool_event *ev)
+{
+	if (ev == NULL)
+		return;
+	free(ev->event_id);
+	free(ev->webhook_id);
+	free(ev->event_type);
+	free(ev->trigger);
+	free(ev->order_key);
+	free(ev->payload);
+	free(ev->last_error);
+	free(ev->dead_reason);
+	free(ev);
+}
+
+/* Empties an op list. */
+static void
+oplist_init(struct spool_oplist *l)
+{
+	l->head = NULL;
+	l->tail = &l->head;
+}
+
+/* Appends one op. */
+static void
+oplist_add(struct spool_oplist *l, struct spool_op *op)
+{
+	op->next = NULL;
+	*l->tail = op;
+	l->tail = &op->next;
+}
+
+/* Takes the whole list, leaving it empty: the writer's and loop's hand-off. */
+static struct spool_op *
+oplist_take(struct spool_oplist *l)
+{
+	struct spool_op *head = l->head;
+
+	oplist_init(l);
+	return head;
+}
+
+/* Frees an op and what it still owns. */
+static void
+spool_op_free(struct spool_op *op)
+{
+	spool_event_free(op->ev);
+	free(op->text);
+	free(op);
+}
+
+/* mkdir -p with mode 0750 for every directory created. */
+static int
+spool_mkdirs(const char *path)
+{
+	struct stat st;
+	char *p, *c;
+	char save;
+	int rc = 0;
+
+	if (*path == '\0') {
+		errno = ENOENT;
+		return -1;
+	}
+	p = xstrdup(path);
+	for (c = p + 1;; c++) {
+		if (*c != '/' && *c != '\0')
+			continue;
+		save = *c;
+		*c = '\0';
+		/* An existing directory we may not write into is fine (EACCES on "/var"). */
+		if (mkdir(p, 0750) != 0 && errno != EEXIST &&
+		    (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)))
+			rc = -1;
+		*c = save;
+		if (rc != 0 || save == '\0')
+			break;
+	}
+	free(p);
+	if (rc == 0 && stat(path, &st) != 0)
+		rc = -1;
+	else if (rc == 0 && !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Runs SQL with no result rows; logs and returns -1 on error. */
+static int
+spool_exec(struct spool *s, sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_error("spool: %s: %s", s->dbpath, err != NULL ? err : sqlite3_errmsg(db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs a one-value query (a PRAGMA) into *out; -1 on error. */
+static int
+spool_query_int(struct spool *s, sqlite3 *db, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_error("spool: %s: %s", s->dbpath, sqlite3_errmsg(db));
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		log_error("spool: %s: %s", s->dbpath, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Opens one connection with the shared settings. */
+static int
+spool_connect(struct spool *s, sqlite3 **db)
+{
+	/* Each connection is used by one thread at a time: no SQLite mutexes. */
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+
+	if (sqlite3_open_v2(s->dbpath, db, flags, NULL) != SQLITE_OK) {
+		log_error("spool: cannot open %s: %s", s->dbpath,
+		          *db != NULL ? sqlite3_errmsg(*db) : "out of memory");
+		return -1;
+	}
+	sqlite3_busy_timeout(*db, SPOOL_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(*db, 1);
+	return 0;
+}
+
+/* WAL mode, sync level, and the schema if the database is new. */
+static int
+spool_setup_db(struct spool *s)
+{
+	sqlite3_stmt *st;
+	int64_t version = 0;
+	int wal;
+
+	if (sqlite3_prepare_v2(s->wdb, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK) {
+		log_error("spool: %s: %s", s->dbpath, sqlite3_errmsg(s->wdb));
+		return -1;
+	}
+	wal = sqlite3_step(st) == SQLITE_ROW &&
+	      strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+	sqlite3_finalize(st);
+	if (!wal) {
+		log_error("spool: %s: cannot switch to WAL mode: %s", s->dbpath,
+		          sqlite3_errmsg(s->wdb));
+		return -1;
+	}
+	if (spool_exec(s, s->wdb,
+	               s->durability == DURABILITY_FSYNC ? "PRAGMA synchronous = FULL"
+	                                                 : "PRAGMA synchronous = NORMAL") != 0)
+		return -1;
+	if (spool_query_int(s, s->wdb, "PRAGMA user_version", &version) != 0)
+		return -1;
+	if (version == 0) {
+		/* Another process may be creating it too: decide under the write lock. */
+		if (spool_exec(s, s->wdb, "BEGIN IMMEDIATE") != 0)
+			return -1;
+		if (spool_query_int(s, s->wdb, "PRAGMA user_version", &version) != 0 ||
+		    (version == 0 && spool_exec(s, s->wdb, spool_schema) != 0) ||
+		    spool_exec(s, s->wdb, "COMMIT") != 0) {
+			sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		version = SPOOL_SCHEMA_VERSION;
+	}
+	if (version != SPOOL_SCHEMA_VERSION) {
+		log_error("spool: %s: schema version %lld, this binary knows %d", s->dbpath,
+		          (long long)version, SPOOL_SCHEMA_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+/* Prepares every statement once: they are reused on the hot path. */
+static int
+spool_prepare(struct spool *s)
+{
+	int i;
+
+	for (i = 0; i < WS_MAX; i++) {
+		if (sqlite3_prepare_v3(s->wdb, spool_wsql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		                       &s->ws[i], NULL) != SQLITE_OK) {
+			log_error("spool: %s: %s", s->dbpath, sqlite3_errmsg(s->wdb));
+			return -1;
+		}
+	}
+	for (i = 0; i < RS_MAX; i++) {
+		if (sqlite3_prepare_v3(s->rdb, spool_rsql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		                       &s->rs[i], NULL) != SQLITE_OK) {
+			log_error("spool: %s: %s", s->dbpath, sqlite3_errmsg(s->rdb));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Recounts rows by state from the database (writer connection). */
+static int
+spool_recount(struct spool *s)
+{
+	sqlite3_stmt *st = s->ws[WS_COUNT];
+	int64_t n[3] = {0, 0, 0};
+	int rc, state;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		state = sqlite3_column_int(st, 0);
+		if (state >= 0 && state < 3)
+			n[state] = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_error("spool: %s: counting: %s", s->dbpath, sqlite3_errmsg(s->wdb));
+		return -1;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->pending = n[SPOOL_PENDING];
+	s->delivered = n[SPOOL_DELIVERED];
+	s->dead = n[SPOOL_DEAD];
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+/* Frees everything spool_open may have built. */
+static void
+spool_destroy(struct spool *s)
+{
+	int i;
+
+	for (i = 0; i < WS_MAX; i++)
+		sqlite3_finalize(s->ws[i]);
+	for (i = 0; i < RS_MAX; i++)
+		sqlite3_finalize(s->rs[i]);
+	sqlite3_close(s->rdb);
+	sqlite3_close(s->wdb);
+	if (s->done_ev != NULL)
+		event_free(s->done_ev);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	free(s->dbpath);
+	free(s->dir);
+	free(s);
+}
+
+/* Opens (creating if needed) the spool in directory path and recovers it. */
+enum pd_err
+spool_open(const char *path, enum durability durability, long max_events, struct spool **out)
+{
+	struct spool *s = xcalloc(1, sizeof *s);
+	pthread_condattr_t ca;
+
+	*out = NULL;
+	s->dir = xstrdup(path);
+	s->dbpath = xasprintf("%s/%s", path, SPOOL_DB_FILE);
+	s->durability = durability;
+	s->max_events = max_events;
+	s->commit_ok = 1;
+	oplist_init(&s->queue);
+	oplist_init(&s->done);
+	pthread_mutex_init(&s->mu, NULL);
+	/* The writer's housekeeping timer must not jump with the wall clock. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cv, &ca);
+	pthread_condattr_destroy(&ca);
+
+	if (spool_mkdirs(path) != 0) {
+		log_error("spool: cannot create directory %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (spool_connect(s, &s->wdb) != 0 || spool_setup_db(s) != 0 ||
+	    spool_connect(s, &s->rdb) != 0 || spool_prepare(s) != 0 || spool_recount(s) != 0)
+		goto fail;
+	log_debug("spool: opened %s: %lld pending, %lld dead, %lld delivered", s->dbpath,
+	          (long long)s->pending, (long long)s->dead, (long long)s->delivered);
+	*out = s;
+	return PD_OK;
+
+fail:
+	spool_destroy(s);
+	return PD_ERR_SPOOL_IO;
+}
+
+/* Steps a writer statement that returns no rows, then resets it. */
+static int
+spool_wstep(struct spool *s, enum spool_wstmt which)
+{
+	sqlite3_stmt *st = s->ws[which];
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Binds a string, or NULL; the op outlives the step, so no copy. */
+static void
+spool_bind_text(sqlite3_stmt *st, int i, const char *v, size_t len)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text64(st, i, v, len, SQLITE_STATIC, SQLITE_UTF8);
+}
+
+/* Binds an optional C string. */
+static void
+spool_bind_str(sqlite3_stmt *st, int i, const char *v)
+{
+	spool_bind_text(st, i, v, v == NULL ? 0 : strlen(v));
+}
+
+/* Applies one op inside the batch's transaction, recording counter changes. */
+static int
+spool_apply(struct spool *s, struct spool_op *op, struct spool_delta *d)
+{
+	struct spool_event *ev = op->ev;
+	sqlite3_stmt *st;
+	int changed;
+
+	switch (op->type) {
+	case OP_SUBMIT:
+		st = s->ws[WS_INSERT];
+		spool_bind_str(st, 1, ev->event_id);
+		spool_bind_str(st, 2, ev->webhook_id);
+		spool_bind_str(st, 3, ev->event_type);
+		spool_bind_str(st, 4, ev->trigger);
+		spool_bind_str(st, 5, ev->order_key);
+		spool_bind_text(st, 6, ev->payload, ev->payload_len);
+		sqlite3_bind_int64(st, 7, ev->received_ms);
+		if (spool_wstep(s, WS_INSERT) != 0)
+			return -1;
+		op->duplicate = sqlite3_changes(s->wdb) == 0;
+		if (!op->duplicate) {
+			ev->seq = sqlite3_last_insert_rowid(s->wdb);
+			d->pending++;
+			d->inserted = 1;
+		}
+		return 0;
+	case OP_DELIVERED:
+		st = s->ws[WS_DELIVERED];
+		sqlite3_bind_int64(st, 1, op->seq);
+		sqlite3_bind_int64(st, 2, op->ms);
+		break;
+	case OP_RETRY:
+		st = s->ws[WS_RETRY];
+		sqlite3_bind_int64(st, 1, op->seq);
+		sqlite3_bind_int(st, 2, op->attempts);
+		sqlite3_bind_int64(st, 3, op->ms);
+		spool_bind_str(st, 4, op->text);
+		return spool_wstep(s, WS_RETRY);
+	case OP_DEAD:
+		st = s->ws[WS_DEAD];
+		sqlite3_bind_int64(st, 1, op->seq);
+		sqlite3_bind_int(st, 2, op->attempts);
+		sqlite3_bind_int64(st, 3, op->ms);
+		spool_bind_str(st, 4, op->text);
+		break;
+	case OP_PRUNE:
+		st = s->ws[WS_PRUNE];
+		sqlite3_bind_int64(st, 1, op->ms);
+		sqlite3_bind_int(st, 2, SPOOL_PRUNE_BATCH);
+		if (spool_wstep(s, WS_PRUNE) != 0)
+			return -1;
+		d->delivered -= sqlite3_changes(s->wdb);
+		return 0;
+	default:
+		return -1;
+	}
+	if (spool_wstep(s, op->type == OP_DELIVERED ? WS_DELIVERED : WS_DEAD) != 0)
+		return -1;
+	/* An outcome for a row no longer pending (retried or purged meanwhile) changes nothing. */
+	changed = sqlite3_changes(s->wdb);
+	d->pending -= changed;
+	if (op->type == OP_DELIVERED)
+		d->delivered += changed;
+	else
+		d->dead += changed;
+	return 0;
+}
+
+/* Commits a batch as one transaction and hands its results to the loop. */
+static void
+spool_run_batch(struct spool *s, struct spool_op *batch)
+{
+	struct spool_delta d = {0, 0, 0, 0};
+	struct spool_op *op, *next, *drop = NULL;
+	int64_t nsubmit = 0;
+	int ok, wake = 0;
+
+	ok = spool_wstep(s, WS_BEGIN) == 0;
+	for (op = batch; ok && op != NULL; op = op->next)
+		ok = spool_apply(s, op, &d) == 0;
+	if (ok)
+		ok = spool_wstep(s, WS_COMMIT) == 0;
+	if (!ok) {
+		log_error("spool: %s: commit failed: %s", s->dbpath, sqlite3_errmsg(s->wdb));
+		if (!sqlite3_get_autocommit(s->wdb))
+			spool_wstep(s, WS_ROLLBACK);
+	}
+
+	/* The events are on disk (or lost to the error): the loop needs only the results. */
+	for (op = batch; op != NULL; op = op->next) {
+		spool_event_free(op->ev);
+		op->ev = NULL;
+	}
+
+	pthread_mutex_lock(&s->mu);
+	for (op = batch; op != NULL; op = next) {
+		next = op->next;
+		if (op->type != OP_SUBMIT || op->cb == NULL) {
+			nsubmit += op->type == OP_SUBMIT;
+			op->next = drop;
+			drop = op;
+			continue;
+		}
+		nsubmit++;
+		op->result = ok ? PD_OK : PD_ERR_SPOOL_IO;
+		if (!ok)
+			op->duplicate = 0;
+		oplist_add(&s->done, op);
+		wake = 1;
+	}
+	s->queued -= nsubmit;
+	s->commit_ok = ok;
+	if (ok) {
+		s->pending += d.pending;
+		s->dead += d.dead;
+		s->delivered += d.delivered;
+		if (d.inserted && s->notify != NULL)
+			s->notify_due = wake = 1;
+	}
+	pthread_mutex_unlock(&s->mu);
+
+	for (op = drop; op != NULL; op = next) {
+		next = op->next;
+		spool_op_free(op);
+	}
+	if (wake && s->done_ev != NULL)
+		event_active(s->done_ev, EV_READ, 0);
+}
+
+/* Whether nothing is waiting for the writer. */
+static int
+spool_queue_empty(struct spool *s)
+{
+	int empty;
+
+	pthread_mutex_lock(&s->mu);
+	empty = s->queue.head == NULL;
+	pthread_mutex_unlock(&s->mu);
+	return empty;
+}
+
+/* Periodic writer job: prune old delivered rows, then recount every state. */
+static void
+spool_housekeep(struct spool *s)
+{
+	sqlite3_stmt *st = s->ws[WS_PRUNE];
+	int64_t removed;
+
+	/* Pass after pass while there is more to do, but never ahead of queued writes. */
+	do {
+		sqlite3_bind_int64(st, 1, now_ms() - SPOOL_KEEP_DELIVERED_MS);
+		sqlite3_bind_int(st, 2, SPOOL_PRUNE_BATCH);
+		if (spool_wstep(s, WS_PRUNE) != 0) {
+			log_warn("spool: %s: pruning: %s", s->dbpath, sqlite3_errmsg(s->wdb));
+			break;
+		}
+		removed = sqlite3_changes(s->wdb);
+		if (removed > 0)
+			log_debug("spool: pruned %lld delivered events", (long long)removed);
+	} while (removed == SPOOL_PRUNE_BATCH && spool_queue_empty(s));
+	spool_recount(s);
+}
+
+/* The writer thread: group commits until closing and drained. */
+static void *
+spool_writer(void *arg)
+{
+	struct spool *s = arg;
+	struct spool_op *batch;
+	struct timespec ts;
+	int64_t due = mono_ms() + SPOOL_HOUSEKEEP_MS;
+	int stop = 0;
+
+	while (!stop) {
+		pthread_mutex_lock(&s->mu);
+		while (s->queue.head == NULL && !s->closing && mono_ms() < due) {
+			ts.tv_sec = (time_t)(due / 1000);
+			ts.tv_nsec = (long)(due % 1000) * 1000000;
+			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+		}
+		batch = oplist_take(&s->queue);
+		stop = s->closing && batch == NULL;
+		pthread_mutex_unlock(&s->mu);
+
+		if (batch != NULL)
+			spool_run_batch(s, batch);
+		if (!stop && mono_ms() >= due) {
+			spool_housekeep(s);
+			due = mono_ms() + SPOOL_HOUSEKEEP_MS;
+		}
+	}
+	return NULL;
+}
+
+/* Runs finished submissions' callbacks, then notify if something was inserted. */
+static void
+spool_run_done(struct spool *s, int notify)
+{
+	struct spool_op *op, *next;
+	int due;
+
+	pthread_mutex_lock(&s->mu);
+	op = oplist_take(&s->done);
+	due = s->notify_due;
+	s->notify_due = 0;
+	pthread_mutex_unlock(&s->mu);
+	for (; op != NULL; op = next) {
+		next = op->next;
+		op->cb(op->result, op->duplicate, op->arg);
+		spool_op_free(op);
+	}
+	if (due && notify && s->notify != NULL)
+		s->notify(s->notify_arg);
+}
+
+/* Loop-thread side of the hand-off, activated by the writer. */
+static void
+spool_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	spool_run_done(arg, 1);
+}
+
+/* Starts the writer thread; results come back on base's loop. */
+enum pd_err
+spool_start(struct spool *s, struct event_base *base, spool_notify_cb *notify, void *arg)
+{
+	int rc;
+
+	if (s->started)
+		return PD_ERR_USAGE;
+	s->base = base;
+	s->notify = notify;
+	s->notify_arg = arg;
+	s->done_ev = event_new(base, -1, 0, spool_done_cb, s);
+	if (s->done_ev == NULL)
+		fatal("spool: event_new failed");
+	if ((rc = pthread_create(&s->writer, NULL, spool_writer, s)) != 0) {
+		log_error("spool: cannot start the writer thread: %s", strerror(rc));
+		event_free(s->done_ev);
+		s->done_ev = NULL;
+		return PD_ERR_SPOOL_IO;
+	}
+	s->started = 1;
+	return PD_OK;
+}
+
+/* Stops taking events, commits everything queued, runs the last callbacks, closes. */
+void
+spool_close(struct spool *s)
+{
+	struct spool_op *batch;
+	int i;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->closing = 1;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	if (s->started)
+		pthread_join(s->writer, NULL);
+
+	/* Never started (or queued after the writer left): commit here. */
+	pthread_mutex_lock(&s->mu);
+	batch = oplist_take(&s->queue);
+	pthread_mutex_unlock(&s->mu);
+	if (batch != NULL)
+		spool_run_batch(s, batch);
+	spool_run_done(s, 0);
+
+	/* The reader goes first so that the checkpoint can empty the whole WAL. */
+	for (i = 0; i < RS_MAX; i++) {
+		sqlite3_finalize(s->rs[i]);
+		s->rs[i] = NULL;
+	}
+	sqlite3_close(s->rdb);
+	s->rdb = NULL;
+	if (sqlite3_exec(s->wdb, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) != SQLITE_OK)
+		log_debug("spool: checkpoint at close: %s", sqlite3_errmsg(s->wdb));
+	spool_destroy(s);
+}
+
+/*
+ * Queues ev for the next group commit, unless the spool is full or closing.
+ * ev is the spool's in every case, so that no caller has two paths to free it.
+ */
+enum pd_err
+spool_submit(struct spool *s, struct spool_event *ev, spool_commit_cb *cb, void *arg)
+{
+	struct spool_op *op;
+	enum pd_err err = PD_OK;
+
+	pthread_mutex_lock(&s->mu);
+	if (ev->event_id == NULL || ev->payload == NULL)
+		err = PD_ERR_VALIDATION;
+	else if (s->closing)
+		err = PD_ERR_SPOOL_IO;
+	else if (s->max_events > 0 && s->pending + s->dead + s->queued >= s->max_events)
+		err = PD_ERR_SPOOL_FULL;
+	else
+		s->queued++;
+	pthread_mutex_unlock(&s->mu);
+	if (err != PD_OK) {
+		spool_event_free(ev);
+		return err;
+	}
+
+	if (ev->received_ms == 0)
+		ev->received_ms = now_ms();
+	op = xcalloc(1, sizeof *op);
+	op->type = OP_SUBMIT;
+	op->ev = ev;
+	op->cb = cb;
+	op->arg = arg;
+	spool_queue_op(s, op);
+	return PD_OK;
+}
+
+/* Appends an op to the writer's queue and wakes it. */
+static void
+spool_queue_op(struct spool *s, struct spool_op *op)
+{
+	pthread_mutex_lock(&s->mu);
+	oplist_add(&s->queue, op);
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Builds a delivery-outcome op. */
+static struct spool_op *
+spool_outcome(enum spool_op_type type, int64_t seq, int attempts, int64_t ms, const char *text)
+{
+	struct spool_op *op = xcalloc(1, sizeof *op);
+
+	op->type = type;
+	op->seq = seq;
+	op->attempts = attempts;
+	op->ms = ms;
+	op->text = text != NULL ? xstrdup(text) : NULL;
+	return op;
+}
+
+/* Records that st2 accepted event seq. */
+void
+spool_delivered(struct spool *s, int64_t seq)
+{
+	spool_queue_op(s, spool_outcome(OP_DELIVERED, seq, 0, now_ms(), NULL));
+}
+
+/* Records a failed attempt; the forwarder tries again at next_ms. */
+void
+spool_retry_later(struct spool *s, int64_t seq, int attempts, int64_t next_ms, const char *error)
+{
+	spool_queue_op(s, spool_outcome(OP_RETRY, seq, attempts, next_ms, error));
+}
+
+/* Moves event seq to the dead letters. */
+void
+spool_dead(struct spool *s, int64_t seq, int attempts, const char *reason)
+{
+	spool_queue_op(s, spool_outcome(OP_DEAD, seq, attempts, now_ms(), reason));
+}
+
+/* Queues one prune pass as if the time were now. */
+void
+spool_prune(struct spool *s, int64_t now)
+{
+	spool_queue_op(s, spool_outcome(OP_PRUNE, 0, 0, now - SPOOL_KEEP_DELIVERED_MS, NULL));
+}
+
+/* Copies a text column, NULL for SQL NULL. */
+static char *
+spool_column_str(sqlite3_stmt *st, int i)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	return v == NULL ? NULL : xstrndup((const char *)v, (size_t)sqlite3_column_bytes(st, i));
+}
+
+/* Reads pending events after a seq through the read connection. */
+size_t
+spool_fetch(struct spool *s, int64_t after, size_t max, struct spool_event ***out)
+{
+	sqlite3_stmt *st = s->rs[RS_FETCH];
+	struct spool_event **v = NULL, *ev;
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	if (max == 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, max > INT64_MAX ? INT64_MAX : (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ev = xcalloc(1, sizeof *ev);
+		ev->seq = sqlite3_column_int64(st, 0);
+		ev->event_id = spool_column_str(st, 1);
+		ev->webhook_id = spool_column_str(st, 2);
+		ev->event_type = spool_column_str(st, 3);
+		ev->trigger = spool_column_str(st, 4);
+		ev->order_key = spool_column_str(st, 5);
+		ev->payload = spool_column_str(st, 6);
+		ev->payload_len = ev->payload != NULL ? strlen(ev->payload) : 0;
+		ev->received_ms = sqlite3_column_int64(st, 7);
+		ev->state = sqlite3_column_int(st, 8);
+		ev->attempts = sqlite3_column_int(st, 9);
+		ev->next_attempt_ms = sqlite3_column_int64(st, 10);
+		ev->delivered_ms = sqlite3_column_int64(st, 11);
+		ev->last_error = spool_column_str(st, 12);
+		ev->dead_reason = spool_column_str(st, 13);
+		v = xreallocarray(v, n + 1, sizeof *v);
+		v[n++] = ev;
+	}
+	if (rc != SQLITE_DONE)
+		log_error("spool: %s: fetch: %s", s->dbpath, sqlite3_errmsg(s->rdb));
+	/* Reset ends the read transaction, so checkpoints are not held back. */
+	sqlite3_reset(st);
+	*out = v;
+	return n;
+}
+
+/* Counters, plus the oldest pending event's arrival time. */
+void
+spool_stats(struct spool *s, struct spool_stats *out)
+{
+	sqlite3_stmt *st = s->rs[RS_OLDEST];
+
+	pthread_mutex_lock(&s->mu);
+	out->pending = s->pending;
+	out->dead = s->dead;
+	out->delivered = s->delivered;
+	pthread_mutex_unlock(&s->mu);
+	out->oldest_pending_ms = 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		out->oldest_pending_ms = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+}
+
+/* 1 when the last commit succeeded and the directory is writable. */
+int
+spool_writable(struct spool *s)
+{
+	int ok;
+
+	pthread_mutex_lock(&s->mu);
+	ok = s->commit_ok;
+	pthread_mutex_unlock(&s->mu);
+	return ok && access(s->dir, W_OK) == 0;
+}
