@@ -1,0 +1,1035 @@
+/*
+ * forward.c: the forwarder. Delivers spooled events to StackStorm as
+ * triggers (POST {st2.api_url}/v1/webhooks/st2), or appends them to the
+ * local sink file when st2.api_url is unset, and records each outcome in
+ * the spool.
+ *
+ * DESIGN
+ *
+ * Everything here runs on the daemon's event_base thread: no locks. HTTP
+ * is libcurl's multi interface driven by libevent, curl's "hiperfifo"
+ * pattern: libcurl says which sockets to watch (CURLMOPT_SOCKETFUNCTION,
+ * mirrored into one libevent event per socket) and when to wake it
+ * (CURLMOPT_TIMERFUNCTION, one evtimer); both end in
+ * curl_multi_socket_action(), after which curl_multi_info_read() hands
+ * back the finished transfers. The multi handle keeps connections alive
+ * and reuses them, so steady forwarding costs no TCP or TLS handshakes.
+ *
+ * The spool is the queue; the forwarder only holds a window of at most
+ * FW_WINDOW_MAX pending events in memory, in seq order, loaded with
+ * spool_fetch(after = the last seq loaded). It is refilled when the spool
+ * reports a commit (forward_kick), and by the one-second tick, whose jobs
+ * are: (1) refill, which also picks up dead letters re-queued by
+ * `spool retry` from another process (they get new seqs); (2) start the
+ * retries that have come due; (3) retry the sink after a write error.
+ * While the spool holds more than the window (a backlog), refills wait
+ * for FW_REFILL_MIN free slots so that fetches come in batches.
+ *
+ * Order per incident: events sharing an order_key form a chain in the
+ * window, and only the chain's head (its oldest event) may be in flight
+ * or waiting for its retry; the others wait behind it, so st2 receives
+ * them in seq order. An event leaves the window only as the head of its
+ * chain (delivered or dead-lettered). Different keys proceed in parallel,
+ * up to FW_MAX_IN_FLIGHT requests. If the window fills with one key (more
+ * than FW_WINDOW_MAX pending events of one incident: a burst, or st2
+ * failing on that incident's oldest event), a single request is in flight
+ * at a time and events of every other key wait in the spool until the
+ * chain shrinks. That is head-of-line blocking, accepted because the order
+ * promise and bounded memory are worth more than throughput in a case
+ * that rare; nothing is lost, only delayed.
+ *
+ * Outcomes: 2xx is delivered. 400, 413 and 422 mean st2 will never take
+ * this event (unknown trigger, payload rejected, too large): it becomes a
+ * dead letter at once, with st2's faultstring as the reason (its echo of
+ * the payload cut out, so that reasons group in `spool status`).
+ * Everything else (connection errors, timeouts, 401/403, 404, 408, 429,
+ * 5xx) is retried after min(60 s, 1 s * 2^(attempts-1)), jittered
+ * uniformly over its upper half and at least Retry-After on 429/503.
+ * Retries never give up: StackStorm may be down or misconfigured for
+ * hours, and an event PagerDuty was told we accepted must not be lost. An
+ * operator sees them in `spool status` and the logs, and can purge them by
+ * hand. Repeated failures of one kind are logged once, then at debug
+ * level, until a delivery succeeds again.
+ *
+ * Sink mode (no st2.api_url) keeps the same window and order: each pass
+ * appends every window event as one JSON line, fsyncs once (durability
+ * fsync), then marks them delivered. forward_stop() only waits for HTTP
+ * transfers in flight; events not started stay pending in the spool.
+ */
+#include <sys/queue.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "st2pd.h"
+
+/*
+ * Requests in flight at once. st2api is a few gunicorn workers behind
+ * nginx, so more parallel requests would only queue there; 16 keep-alive
+ * connections already hide one request's round trip, and the number bounds
+ * the sockets and memory the forwarder can take.
+ */
+#define FW_MAX_IN_FLIGHT 16
+/* Events held in memory; the rest wait in the spool, which is the queue. */
+#define FW_WINDOW_MAX 1024
+/* With a backlog, refill only once this many slots are free (batched fetches). */
+#define FW_REFILL_MIN  (FW_WINDOW_MAX / 4)
+#define FW_KEY_BUCKETS 1024
+#define FW_TICK_MS     1000
+#define FW_BACKOFF_MS  1000  /* first retry after 0.5-1 s */
+#define FW_BACKOFF_MAX 60000 /* never wait more than a minute */
+#define FW_CONNECT_MS  5000
+#define FW_TIMEOUT_MS  30000
+/* Response bytes kept: st2 answers {"faultstring": ...}, far smaller. */
+#define FW_RESP_MAX 65536
+/* Length of a response excerpt in a dead-letter reason. */
+#define FW_EXCERPT 200
+/* st2's faultstring repeats the whole payload: keep reasons and logs readable. */
+#define FW_FAULT_MAX  1024
+#define FW_FAULT_HEAD 256 /* of which the start; the rest is the end */
+
+enum fw_state { FW_WAITING = 0, FW_IN_FLIGHT };
+
+/* One order_key with window events: the chain head..tail, in seq order. */
+struct fw_key {
+	char *name;
+	struct fw_item *head; /* the only one that may be in flight or backing off */
+	struct fw_item *tail;
+	struct fw_key *next; /* hash bucket chain */
+};
+
+/* One HTTP request in flight. */
+struct fw_xfer {
+	CURL *easy;
+	struct curl_slist *headers;
+	char *body;
+	char *resp;
+	size_t resp_len;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* One window event. */
+struct fw_item {
+	struct spool_event *ev;
+	struct fw_key *key;    /* NULL: no order constraint */
+	struct fw_item *knext; /* next window event of the same key */
+	enum fw_state state;
+	int64_t due; /* mono_ms() before which it may not start */
+	struct fw_xfer *xfer;
+	TAILQ_ENTRY(fw_item) entry;
+};
+TAILQ_HEAD(fw_window, fw_item);
+
+/* One socket libcurl asked us to watch. */
+struct fw_sock {
+	struct event *ev;
+	LIST_ENTRY(fw_sock) entry;
+};
+
+struct forwarder {
+	struct event_base *base;
+	struct spool *spool;
+	char *url;  /* NULL: sink mode */
+	char *auth; /* "St2-Api-Key: ..." or "X-Auth-Token: ...", or NULL */
+	int verify_tls;
+
+	char *sink_path;
+	int sink_fd;
+	int sink_fsync;
+	int sink_failures;
+	int64_t sink_due;
+
+	CURLM *multi;
+	struct event *curl_timer;
+	struct event *tick;
+	struct event *done_ev;
+	LIST_HEAD(, fw_sock) socks;
+
+	struct fw_window window;
+	size_t nwindow;
+	size_t in_flight;
+	int64_t last_seq; /* highest seq loaded into the window */
+	int backlog;      /* the spool may hold more than the window took */
+	struct fw_key *keys[FW_KEY_BUCKETS];
+
+	char *problem; /* kind of the last failure logged; NULL while healthy */
+	int stopping;
+	void (*done)(void *);
+	void *done_arg;
+};
+
+/* FNV-1a: spreads incident ids over the buckets well enough. */
+static size_t
+fw_key_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h % FW_KEY_BUCKETS;
+}
+
+/* Appends it to its key's chain; the chain's first event is its head. */
+static void
+fw_key_attach(struct forwarder *fw, struct fw_item *it)
+{
+	const char *name = it->ev->order_key;
+	struct fw_key *k;
+	size_t h;
+
+	if (name == NULL || *name == '\0')
+		return;
+	h = fw_key_hash(name);
+	for (k = fw->keys[h]; k != NULL; k = k->next) {
+		if (strcmp(k->name, name) == 0)
+			break;
+	}
+	if (k == NULL) {
+		k = xcalloc(1, sizeof *k);
+		k->name = xstrdup(name);
+		k->next = fw->keys[h];
+		fw->keys[h] = k;
+		k->head = it;
+	} else
+		k->tail->knext = it;
+	k->tail = it;
+	it->key = k;
+}
+
+/* Removes the head of a chain, freeing the key when it was the last event. */
+static void
+fw_key_detach(struct forwarder *fw, struct fw_item *it)
+{
+	struct fw_key *k = it->key, **kp;
+
+	if (k == NULL)
+		return;
+	if (k->head != it)
+		fatal("forward: event %lld left the window before older events of its incident",
+		      (long long)it->ev->seq);
+	k->head = it->knext;
+	if (k->head != NULL)
+		return;
+	for (kp = &fw->keys[fw_key_hash(k->name)]; *kp != k; kp = &(*kp)->next)
+		;
+	*kp = k->next;
+	free(k->name);
+	free(k);
+}
+
+/* Whether it may start now: the head of its chain, idle and due. */
+static int
+fw_item_ready(const struct fw_item *it, int64_t now)
+{
+	if (it->state != FW_WAITING || it->due > now)
+		return 0;
+	return it->key == NULL || it->key->head == it;
+}
+
+/* Frees a transfer, detaching it from the multi handle first. */
+static void
+fw_xfer_free(struct forwarder *fw, struct fw_xfer *x)
+{
+	if (x == NULL)
+		return;
+	if (x->easy != NULL) {
+		curl_multi_remove_handle(fw->multi, x->easy);
+		curl_easy_cleanup(x->easy);
+	}
+	curl_slist_free_all(x->headers);
+	free(x->body);
+	free(x->resp);
+	free(x);
+}
+
+/* Takes ev (ownership) into the window, honouring a stored retry time. */
+static void
+fw_item_add(struct forwarder *fw, struct spool_event *ev)
+{
+	struct fw_item *it = xcalloc(1, sizeof *it);
+	int64_t delay = ev->next_attempt_ms - now_ms();
+
+	it->ev = ev;
+	it->state = FW_WAITING;
+	it->due = delay > 0 ? mono_ms() + (delay < FW_BACKOFF_MAX ? delay : FW_BACKOFF_MAX) : 0;
+	TAILQ_INSERT_TAIL(&fw->window, it, entry);
+	fw->nwindow++;
+	fw_key_attach(fw, it);
+	if (ev->seq > fw->last_seq)
+		fw->last_seq = ev->seq;
+}
+
+/* Drops it from the window (delivered, dead, or shutting down). */
+static void
+fw_item_remove(struct forwarder *fw, struct fw_item *it)
+{
+	if (it->xfer != NULL) {
+		fw_xfer_free(fw, it->xfer);
+		fw->in_flight--;
+	}
+	fw_key_detach(fw, it);
+	TAILQ_REMOVE(&fw->window, it, entry);
+	fw->nwindow--;
+	spool_event_free(it->ev);
+	free(it);
+}
+
+/* Why ev cannot become a request body (NULL if it can): checked once, at load. */
+static const char *
+fw_unsendable(const struct spool_event *ev)
+{
+	json_t *t;
+
+	if (ev->payload == NULL || ev->payload[0] == '\0')
+		return "spool: event has no payload";
+	if (ev->trigger == NULL || (t = json_string(ev->trigger)) == NULL)
+		return "spool: trigger name missing or not valid UTF-8";
+	json_decref(t);
+	return NULL;
+}
+
+/* Loads pending events after the last one loaded, as room allows. */
+static void
+fw_refill(struct forwarder *fw)
+{
+	const char *why;
+	struct spool_event **evs = NULL;
+	size_t room = FW_WINDOW_MAX - fw->nwindow, got, i;
+
+	if (room == 0 || fw->stopping)
+		return;
+	got = spool_fetch(fw->spool, fw->last_seq, room, &evs);
+	for (i = 0; i < got; i++) {
+		if ((why = fw_unsendable(evs[i])) == NULL) {
+			fw_item_add(fw, evs[i]);
+			continue;
+		}
+		/* A damaged row would fail the same way forever: set it aside at once. */
+		spool_dead(fw->spool, evs[i]->seq, evs[i]->attempts, why);
+		metrics_inc(M_DEAD_LETTERED);
+		log_fields(LOG_ERROR, "forward: spooled event cannot be sent, dead-lettered",
+		           "event_id", evs[i]->event_id, "reason", why, NULL);
+		if (evs[i]->seq > fw->last_seq)
+			fw->last_seq = evs[i]->seq;
+		spool_event_free(evs[i]);
+	}
+	free(evs);
+	fw->backlog = got == room;
+}
+
+/* Backoff before retry number attempts (1 = after the first failure). */
+static int64_t
+fw_backoff_ms(int attempts)
+{
+	int64_t delay = FW_BACKOFF_MAX;
+
+	if (attempts < 1)
+		attempts = 1;
+	if (attempts <= 7 && ((int64_t)FW_BACKOFF_MS << (attempts - 1)) < FW_BACKOFF_MAX)
+		delay = (int64_t)FW_BACKOFF_MS << (attempts - 1);
+	/* Full jitter over the upper half: failed senders spread out, none retries at once. */
+	return delay / 2 + randombytes_uniform((uint32_t)(delay / 2) + 1);
+}
+
+/*
+ * Logs a failure once per kind (e.g. "http 503", "curl 7") and repeats at
+ * debug level, so that an st2 outage of hours writes one line, not one per
+ * event and attempt.
+ */
+static void
+fw_problem(struct forwarder *fw, enum log_level level, const char *kind, const char *msg,
+           const struct spool_event *ev, const char *error)
+{
+	if (fw->problem != NULL && strcmp(fw->problem, kind) == 0)
+		level = LOG_DEBUG;
+	else {
+		free(fw->problem);
+		fw->problem = xstrdup(kind);
+	}
+	log_fields(level, msg, "event_id", ev != NULL ? ev->event_id : NULL, "trigger",
+	           ev != NULL ? ev->trigger : NULL, "error", error, NULL);
+}
+
+/* Notes that deliveries work (again). */
+static void
+fw_healthy(struct forwarder *fw)
+{
+	if (fw->problem == NULL)
+		return;
+	log_info("forward: %s accepts triggers again", fw->url != NULL ? "st2" : "the sink file");
+	free(fw->problem);
+	fw->problem = NULL;
+}
+
+/* The head of its chain reached st2 (or the sink): record and let the next one go. */
+static void
+fw_delivered(struct forwarder *fw, struct fw_item *it)
+{
+	int64_t ms = now_ms() - it->ev->received_ms;
+
+	spool_delivered(fw->spool, it->ev->seq);
+	metrics_inc(M_EMITTED);
+	metrics_observe_forward(ms > 0 ? (double)ms / 1000.0 : 0.0);
+	log_fields(LOG_DEBUG, "forward: delivered", "event_id", it->ev->event_id, "trigger",
+	           it->ev->trigger, NULL);
+	fw_item_remove(fw, it);
+}
+
+/* st2 will never take this event: dead letter, never retried. */
+static void
+fw_dead(struct forwarder *fw, struct fw_item *it, const char *reason)
+{
+	spool_dead(fw->spool, it->ev->seq, it->ev->attempts, reason);
+	metrics_inc(M_DEAD_LETTERED);
+	log_fields(LOG_ERROR, "forward: st2 rejected the trigger, dead-lettered", "event_id",
+	           it->ev->event_id, "trigger", it->ev->trigger, "reason", reason, NULL);
+	fw_item_remove(fw, it);
+}
+
+/* Schedules another attempt after a backoff (at least retry_after_s); the event stays. */
+static void
+fw_retry(struct forwarder *fw, struct fw_item *it, const char *error, int64_t retry_after_s)
+{
+	int64_t delay = fw_backoff_ms(it->ev->attempts);
+
+	if (it->xfer != NULL) {
+		fw_xfer_free(fw, it->xfer);
+		it->xfer = NULL;
+		fw->in_flight--;
+	}
+	it->state = FW_WAITING;
+
+	if (retry_after_s > 0) {
+		if (retry_after_s > FW_BACKOFF_MAX / 1000)
+			retry_after_s = FW_BACKOFF_MAX / 1000;
+		if (retry_after_s * 1000 > delay)
+			delay = retry_after_s * 1000;
+	}
+	it->due = mono_ms() + delay;
+	it->ev->next_attempt_ms = now_ms() + delay;
+	free(it->ev->last_error);
+	it->ev->last_error = xstrdup(error);
+	spool_retry_later(fw->spool, it->ev->seq, it->ev->attempts, it->ev->next_attempt_ms, error);
+	metrics_inc(M_RETRIED);
+}
+
+/*
+ * A faultstring of reasonable length. st2's "payload validation failed"
+ * text puts the whole payload between the trigger ref and the reason, so
+ * keep both ends and cut the middle, at UTF-8 character boundaries.
+ */
+static char *
+fw_shorten(const char *f)
+{
+	size_t len = strlen(f), head = FW_FAULT_HEAD, tail;
+
+	if (len <= FW_FAULT_MAX)
+		return xstrdup(f);
+	tail = len - (FW_FAULT_MAX - FW_FAULT_HEAD);
+	while (head > 0 && ((unsigned char)f[head] & 0xc0) == 0x80)
+		head--;
+	while (tail < len && ((unsigned char)f[tail] & 0xc0) == 0x80)
+		tail++;
+	return xasprintf("%.*s ... %s", (int)head, f, f + tail);
+}
+
+/*
+ * st2's 400 for a trigger it will not dispatch reads 'Trigger payload
+ * validation failed and validation is enabled, not dispatching a trigger
+ * "REF" (PAYLOAD): REASON'. The payload is in the spool already and would
+ * make every dead-letter reason unique (spool status groups by reason), so
+ * keep 'not dispatching a trigger "REF": REASON'. REASON follows the last
+ * "): ", as jsonschema's messages do not contain one.
+ */
+static char *
+fw_drop_payload(const char *f)
+{
+	static const char mark[] = "not dispatching a trigger \"";
+	const char *p = strstr(f, mark), *q, *r, *last = NULL;
+	char *cut, *s;
+
+	if (p == NULL || (q = strstr(p + sizeof mark - 1, "\" (")) == NULL)
+		return fw_shorten(f);
+	for (r = q; (r = strstr(r, "): ")) != NULL; r++)
+		last = r;
+	if (last == NULL)
+		return fw_shorten(f);
+	cut = xasprintf("%.*s\": %s", (int)(q - f), f, last + 3);
+	s = fw_shorten(cut);
+	free(cut);
+	return s;
+}
+
+/* st2's faultstring from an error body, else a one-line excerpt of it. */
+static char *
+fw_fault(const char *body, size_t len)
+{
+	json_t *o = json_loadb(body, len, 0, NULL);
+	const char *f = json_string_value(json_object_get(o, "faultstring"));
+	char *s;
+	size_t i;
+
+	if (f != NULL) {
+		s = fw_drop_payload(f);
+		json_decref(o);
+		return s;
+	}
+	json_decref(o);
+	if (len == 0)
+		return xstrdup("(empty body)");
+	s = xstrndup(body, len < FW_EXCERPT ? len : FW_EXCERPT);
+	/* Often an HTML error page: one line, and ASCII so the reason stays valid UTF-8. */
+	for (i = 0; s[i] != '\0'; i++) {
+		if ((unsigned char)s[i] >= 0x80)
+			s[i] = '?';
+		else if (iscntrl((unsigned char)s[i]))
+			s[i] = ' ';
+	}
+	return s;
+}
+
+enum fw_verdict { FW_DELIVER = 0, FW_DEAD, FW_RETRY, FW_RETRY_AFTER };
+
+/* What each HTTP status means; the first matching row wins. */
+static const struct fw_rule {
+	long lo, hi;
+	enum fw_verdict verdict;
+	enum log_level level;
+	const char *msg;
+} fw_rules[] = {
+    {200, 299, FW_DELIVER, LOG_DEBUG, NULL},
+    {400, 400, FW_DEAD, LOG_ERROR, NULL},
+    {413, 413, FW_DEAD, LOG_ERROR, NULL},
+    {422, 422, FW_DEAD, LOG_ERROR, NULL},
+    {401, 401, FW_RETRY, LOG_ERROR, "forward: st2 refused st2.api_key/auth_token, retrying"},
+    {403, 403, FW_RETRY, LOG_ERROR, "forward: st2 refused st2.api_key/auth_token, retrying"},
+    {404, 404, FW_RETRY, LOG_ERROR, "forward: no st2 webhook there, wrong st2.api_url? retrying"},
+    {300, 399, FW_RETRY, LOG_ERROR, "forward: st2 redirects, wrong st2.api_url? retrying"},
+    {429, 429, FW_RETRY_AFTER, LOG_WARN, "forward: st2 unavailable, retrying with backoff"},
+    {503, 503, FW_RETRY_AFTER, LOG_WARN, "forward: st2 unavailable, retrying with backoff"},
+    {0, 999, FW_RETRY, LOG_WARN, "forward: st2 unavailable, retrying with backoff"},
+};
+
+/* The rule for an HTTP status. */
+static const struct fw_rule *
+fw_rule(long status)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof fw_rules / sizeof fw_rules[0] - 1; i++) {
+		if (status >= fw_rules[i].lo && status <= fw_rules[i].hi)
+			break;
+	}
+	return &fw_rules[i];
+}
+
+/* Decides what a finished attempt means and records it. */
+static void
+fw_outcome(struct forwarder *fw, struct fw_item *it, CURLcode cc, long status,
+           int64_t retry_after_s)
+{
+	const struct fw_rule *r;
+	struct fw_xfer *x = it->xfer;
+	char *fault, *msg, kind[32];
+
+	it->ev->attempts++;
+	if (cc != CURLE_OK) {
+		msg = xasprintf("st2 unreachable: %s",
+		                x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(cc));
+		snprintf(kind, sizeof kind, "curl %d", (int)cc);
+		fw_problem(fw, LOG_WARN, kind, "forward: cannot reach st2, retrying with backoff",
+		           it->ev, msg);
+		fw_retry(fw, it, msg, 0);
+		free(msg);
+		return;
+	}
+	r = fw_rule(status);
+	if (r->verdict == FW_DELIVER) {
+		fw_healthy(fw);
+		fw_delivered(fw, it);
+		return;
+	}
+	fault = fw_fault(x->resp != NULL ? x->resp : "", x->resp_len);
+	msg = xasprintf("st2 %ld: %s", status, fault);
+	free(fault);
+	if (r->verdict == FW_DEAD) {
+		fw_dead(fw, it, msg);
+	} else {
+		snprintf(kind, sizeof kind, "http %ld", status);
+		fw_problem(fw, r->level, kind, r->msg, it->ev, msg);
+		fw_retry(fw, it, msg, r->verdict == FW_RETRY_AFTER ? retry_after_s : 0);
+	}
+	free(msg);
+}
+
+/*
+ * The request body: {"trigger":"...","payload":...}, plus an optional
+ * suffix. The payload is JSON text already; fw_unsendable() vetted both.
+ */
+static char *
+fw_body(const struct spool_event *ev, const char *suffix)
+{
+	json_t *t = json_string(ev->trigger);
+	char *tq = t != NULL ? json_dumps(t, JSON_ENCODE_ANY) : NULL, *body;
+	size_t plen = ev->payload_len > 0 ? ev->payload_len : strlen(ev->payload);
+
+	if (tq == NULL)
+		fatal("forward: event %s: out of memory", ev->event_id);
+	body = xasprintf("{\"trigger\":%s,\"payload\":%.*s}%s", tq, (int)plen, ev->payload, suffix);
+	free(tq);
+	json_decref(t);
+	return body;
+}
+
+/* CURLOPT_WRITEFUNCTION: keeps the start of the answer for error reasons. */
+static size_t
+fw_curl_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct fw_xfer *x = arg;
+	size_t n = size * nmemb, take = n;
+
+	if (x->resp_len + take > FW_RESP_MAX)
+		take = FW_RESP_MAX - x->resp_len;
+	if (take > 0) {
+		x->resp = xrealloc(x->resp, x->resp_len + take + 1);
+		memcpy(x->resp + x->resp_len, ptr, take);
+		x->resp_len += take;
+		x->resp[x->resp_len] = '\0';
+	}
+	return n;
+}
+
+/* Starts the POST of one window event. */
+static void
+fw_start(struct forwarder *fw, struct fw_item *it)
+{
+	struct fw_xfer *x = xcalloc(1, sizeof *x);
+	char *tag, *p;
+	CURLMcode mc;
+
+	x->body = fw_body(it->ev, "");
+	x->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	/* Without this libcurl may wait a second for 100-continue on large bodies. */
+	x->headers = curl_slist_append(x->headers, "Expect:");
+	if (fw->auth != NULL)
+		x->headers = curl_slist_append(x->headers, fw->auth);
+	/* The event id is PagerDuty's: keep control characters out of the header. */
+	tag = xasprintf("St2-Trace-Tag: pagerduty-%s", it->ev->event_id);
+	for (p = tag; *p != '\0'; p++) {
+		if (iscntrl((unsigned char)*p))
+			*p = '_';
+	}
+	x->headers = curl_slist_append(x->headers, tag);
+	free(tag);
+	if (x->headers == NULL || (x->easy = curl_easy_init()) == NULL)
+		fatal("forward: libcurl: out of memory");
+
+	curl_easy_setopt(x->easy, CURLOPT_URL, fw->url);
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->body);
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(x->body));
+	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, fw_curl_write);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, it);
+	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)FW_CONNECT_MS);
+	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)FW_TIMEOUT_MS);
+	curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, fw->verify_tls ? 1L : 0L);
+	curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, fw->verify_tls ? 2L : 0L);
+	curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "st2-pagerduty/" PD_VERSION);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+
+	it->xfer = x;
+	it->state = FW_IN_FLIGHT;
+	fw->in_flight++;
+	if ((mc = curl_multi_add_handle(fw->multi, x->easy)) != CURLM_OK) {
+		/* Not sent at all: count it as a failed attempt and back off. */
+		snprintf(x->errbuf, sizeof x->errbuf, "%s", curl_multi_strerror(mc));
+		curl_easy_cleanup(x->easy);
+		x->easy = NULL;
+		fw_outcome(fw, it, CURLE_FAILED_INIT, 0, 0);
+	}
+}
+
+/* Creates the directories above path, like mkdir -p. */
+static int
+fw_mkdir_parents(const char *path)
+{
+	char *p = xstrdup(path), *s;
+
+	for (s = p + 1; (s = strchr(s, '/')) != NULL; s++) {
+		*s = '\0';
+		if (mkdir(p, 0750) < 0 && errno != EEXIST) {
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	free(p);
+	return 0;
+}
+
+/* write(2) until done. */
+static int
+fw_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Sink mode: appends the whole window, in seq order, one JSON line per
+ * event, fsyncs once for the batch, then marks the lines delivered. On an
+ * error the lines written so far still count (after a successful fsync)
+ * and the rest waits for a backoff; a partial line is cut off again.
+ */
+static void
+fw_sink_flush(struct forwarder *fw)
+{
+	struct fw_item *it;
+	size_t written = 0, i;
+	char *line, *error = NULL;
+	off_t start;
+	int64_t now = mono_ms();
+
+	if (TAILQ_EMPTY(&fw->window) || now < fw->sink_due)
+		return;
+	if (fw->sink_fd < 0) {
+		if (fw_mkdir_parents(fw->sink_path) < 0 ||
+		    (fw->sink_fd = open(fw->sink_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		                        0640)) < 0) {
+			error = xasprintf("open %s: %s", fw->sink_path, strerror(errno));
+			goto fail;
+		}
+	}
+	for (it = TAILQ_FIRST(&fw->window); it != NULL; it = TAILQ_NEXT(it, entry)) {
+		line = fw_body(it->ev, "\n");
+		start = lseek(fw->sink_fd, 0, SEEK_END);
+		if (fw_write_all(fw->sink_fd, line, strlen(line)) < 0) {
+			error = xasprintf("write %s: %s", fw->sink_path, strerror(errno));
+			if (start >= 0 && ftruncate(fw->sink_fd, start) < 0)
+				log_warn("forward: cannot cut a partial line off %s",
+				         fw->sink_path);
+			free(line);
+			break;
+		}
+		free(line);
+		written++;
+	}
+	if (written > 0 && fw->sink_fsync && fsync(fw->sink_fd) < 0) {
+		/* Unknown what reached the disk: write them again later (at least once). */
+		free(error);
+		error = xasprintf("fsync %s: %s", fw->sink_path, strerror(errno));
+		written = 0;
+	}
+	for (i = 0; i < written; i++)
+		fw_delivered(fw, TAILQ_FIRST(&fw->window));
+	if (error == NULL) {
+		fw->sink_failures = 0;
+		fw_healthy(fw);
+		return;
+	}
+	close(fw->sink_fd);
+	fw->sink_fd = -1;
+fail:
+	fw->sink_failures++;
+	fw->sink_due = now + fw_backoff_ms(fw->sink_failures);
+	fw_problem(fw, LOG_ERROR, "sink", "forward: cannot write the sink file, retrying",
+	           TAILQ_FIRST(&fw->window) != NULL ? TAILQ_FIRST(&fw->window)->ev : NULL, error);
+	free(error);
+}
+
+/* Starts whatever may start: due chain heads, up to the in-flight limit. */
+static void
+fw_dispatch(struct forwarder *fw)
+{
+	struct fw_item *it;
+	int64_t now = mono_ms();
+
+	if (fw->stopping)
+		return;
+	if (fw->backlog && (FW_WINDOW_MAX - fw->nwindow >= FW_REFILL_MIN || fw->nwindow == 0))
+		fw_refill(fw);
+	if (fw->url == NULL) {
+		fw_sink_flush(fw);
+		return;
+	}
+	for (it = TAILQ_FIRST(&fw->window); it != NULL && fw->in_flight < FW_MAX_IN_FLIGHT;
+	     it = TAILQ_NEXT(it, entry)) {
+		if (fw_item_ready(it, now))
+			fw_start(fw, it);
+	}
+}
+
+/* Runs done once the last transfer of a stop has finished. */
+static void
+fw_maybe_done(struct forwarder *fw)
+{
+	if (fw->stopping && fw->in_flight == 0 && fw->done != NULL)
+		event_active(fw->done_ev, EV_TIMEOUT, 1);
+}
+
+/* Collects finished transfers, records their outcomes, starts the next ones. */
+static void
+fw_check_multi(struct forwarder *fw)
+{
+	CURLMsg *m;
+	CURL *easy;
+	CURLcode cc;
+	char *priv;
+	long status;
+	curl_off_t retry_after;
+	int left, finished = 0;
+
+	while ((m = curl_multi_info_read(fw->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		/* m is invalid once its handle is removed: copy first. */
+		easy = m->easy_handle;
+		cc = m->data.result;
+		status = 0;
+		retry_after = 0;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+		if (cc == CURLE_OK) {
+			curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+			curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &retry_after);
+		}
+		fw_outcome(fw, (struct fw_item *)priv, cc, status, (int64_t)retry_after);
+		finished++;
+	}
+	if (finished > 0) {
+		fw_dispatch(fw);
+		fw_maybe_done(fw);
+	}
+}
+
+/* libevent saw activity on a socket libcurl watches. */
+static void
+fw_sock_event(evutil_socket_t fd, short events, void *arg)
+{
+	struct forwarder *fw = arg;
+	int action = 0, running;
+
+	if (events & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (events & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(fw->multi, fd, action, &running);
+	fw_check_multi(fw);
+}
+
+/* libcurl's timeout came due. */
+static void
+fw_curl_timeout(evutil_socket_t fd, short events, void *arg)
+{
+	struct forwarder *fw = arg;
+	int running;
+
+	curl_multi_socket_action(fw->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	fw_check_multi(fw);
+}
+
+/* Frees one watched socket's event. */
+static void
+fw_sock_free(struct fw_sock *s)
+{
+	LIST_REMOVE(s, entry);
+	event_free(s->ev);
+	free(s);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: mirrors what libcurl waits for into a libevent event. */
+static int
+fw_curl_socket(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
+{
+	struct forwarder *fw = arg;
+	struct fw_sock *s = sockp;
+	short flags = EV_PERSIST;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (s != NULL) {
+			fw_sock_free(s);
+			curl_multi_assign(fw->multi, fd, NULL);
+		}
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		flags |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		flags |= EV_WRITE;
+	if (s == NULL) {
+		s = xcalloc(1, sizeof *s);
+		if ((s->ev = event_new(fw->base, fd, flags, fw_sock_event, fw)) == NULL)
+			fatal("forward: event_new failed");
+		LIST_INSERT_HEAD(&fw->socks, s, entry);
+		curl_multi_assign(fw->multi, fd, s);
+	} else {
+		event_del(s->ev);
+		event_assign(s->ev, fw->base, fd, flags, fw_sock_event, fw);
+	}
+	event_add(s->ev, NULL);
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: (re)arms or cancels the one libcurl timer. */
+static int
+fw_curl_timer(CURLM *multi, long timeout_ms, void *arg)
+{
+	struct forwarder *fw = arg;
+	struct timeval tv;
+
+	if (timeout_ms < 0) {
+		evtimer_del(fw->curl_timer);
+		return 0;
+	}
+	/* Zero too goes through the loop: libcurl must not be re-entered from here. */
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(fw->curl_timer, &tv);
+	return 0;
+}
+
+/* The one-second tick: refill (CLI retries, missed notifies), due retries, sink retry. */
+static void
+fw_tick(evutil_socket_t fd, short events, void *arg)
+{
+	forward_kick(arg);
+}
+
+/* Runs the stop callback from the loop, outside libcurl's callbacks. */
+static void
+fw_done_event(evutil_socket_t fd, short events, void *arg)
+{
+	struct forwarder *fw = arg;
+	void (*done)(void *) = fw->done;
+
+	fw->done = NULL;
+	if (done != NULL)
+		done(fw->done_arg);
+}
+
+/* Creates the forwarder on base; it starts working at the first forward_kick(). */
+struct forwarder *
+forward_new(struct event_base *base, const struct pd_config *cfg, struct spool *spool)
+{
+	struct forwarder *fw = xcalloc(1, sizeof *fw);
+	struct timeval tv = {FW_TICK_MS / 1000, (FW_TICK_MS % 1000) * 1000};
+	size_t len;
+
+	fw->base = base;
+	fw->spool = spool;
+	fw->sink_fd = -1;
+	fw->sink_fsync = cfg->spool_durability == DURABILITY_FSYNC;
+	fw->verify_tls = cfg->st2_verify_tls;
+	TAILQ_INIT(&fw->window);
+	LIST_INIT(&fw->socks);
+	if (cfg->st2_api_url != NULL) {
+		len = strlen(cfg->st2_api_url);
+		while (len > 0 && cfg->st2_api_url[len - 1] == '/')
+			len--;
+		fw->url = xasprintf("%.*s/v1/webhooks/st2", (int)len, cfg->st2_api_url);
+	} else
+		fw->sink_path =
+		    xstrdup(cfg->st2_sink_file != NULL ? cfg->st2_sink_file : "triggers.jsonl");
+	if (cfg->st2_api_key != NULL && cfg->st2_api_key[0] != '\0')
+		fw->auth = xasprintf("St2-Api-Key: %s", cfg->st2_api_key);
+	else if (cfg->st2_auth_token != NULL && cfg->st2_auth_token[0] != '\0')
+		fw->auth = xasprintf("X-Auth-Token: %s", cfg->st2_auth_token);
+
+	if ((fw->curl_timer = evtimer_new(base, fw_curl_timeout, fw)) == NULL ||
+	    (fw->tick = event_new(base, -1, EV_PERSIST, fw_tick, fw)) == NULL ||
+	    (fw->done_ev = evtimer_new(base, fw_done_event, fw)) == NULL)
+		fatal("forward: event_new failed");
+	if (fw->url != NULL) {
+		if ((fw->multi = curl_multi_init()) == NULL)
+			fatal("forward: curl_multi_init failed");
+		curl_multi_setopt(fw->multi, CURLMOPT_SOCKETFUNCTION, fw_curl_socket);
+		curl_multi_setopt(fw->multi, CURLMOPT_SOCKETDATA, fw);
+		curl_multi_setopt(fw->multi, CURLMOPT_TIMERFUNCTION, fw_curl_timer);
+		curl_multi_setopt(fw->multi, CURLMOPT_TIMERDATA, fw);
+		curl_multi_setopt(fw->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+		                  (long)FW_MAX_IN_FLIGHT);
+		curl_multi_setopt(fw->multi, CURLMOPT_MAXCONNECTS, (long)FW_MAX_IN_FLIGHT);
+		log_info("forward: triggers go to %s", fw->url);
+	} else
+		log_info("forward: st2.api_url unset, triggers go to %s", fw->sink_path);
+	event_add(fw->tick, &tv);
+	return fw;
+}
+
+/* spool_notify_cb: new events were committed, so load and start them. */
+void
+forward_kick(void *arg)
+{
+	struct forwarder *fw = arg;
+
+	if (fw->stopping)
+		return;
+	fw->backlog = 1;
+	fw_refill(fw);
+	fw_dispatch(fw);
+}
+
+/* Stops starting requests; done(arg) runs once none is in flight. */
+void
+forward_stop(struct forwarder *fw, void (*done)(void *), void *arg)
+{
+	fw->stopping = 1;
+	event_del(fw->tick);
+	if (fw->in_flight == 0) {
+		if (done != NULL)
+			done(arg);
+		return;
+	}
+	fw->done = done;
+	fw->done_arg = arg;
+}
+
+/* Frees everything; transfers still in flight are abandoned (their events stay pending). */
+void
+forward_free(struct forwarder *fw)
+{
+	struct fw_item *it;
+	struct fw_sock *s;
+
+	if (fw == NULL)
+		return;
+	while ((it = TAILQ_FIRST(&fw->window)) != NULL)
+		fw_item_remove(fw, it);
+	if (fw->multi != NULL)
+		curl_multi_cleanup(fw->multi);
+	while ((s = LIST_FIRST(&fw->socks)) != NULL)
+		fw_sock_free(s);
+	event_free(fw->curl_timer);
+	event_free(fw->tick);
+	event_free(fw->done_ev);
+	if (fw->sink_fd >= 0)
+		close(fw->sink_fd);
+	free(fw->url);
+	free(fw->auth);
+	free(fw->sink_path);
+	free(fw->problem);
+	free(fw);
+}
