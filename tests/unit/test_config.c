@@ -1,0 +1,1023 @@
+/*
+ * test_config.c: the config loader: defaults, the bundled example and demo
+ * configs, the StackStorm pack's config, every validation rule with its
+ * exact "file:line: key: reason", secrets from env and files, relative
+ * paths, the keys each subcommand needs, redaction, and check-config.
+ *
+ * Config files are written under one mkdtemp directory, removed at the end.
+ * The source tree (for the config/ YAML files) comes from $PD_SOURCE_DIR (ctest).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "st2pd.h"
+
+static char *tmpdir;  /* mkdtemp, removed by the group teardown */
+static char *cfgpath; /* tmpdir/config.yaml, the file most tests load */
+
+/* Writes content to path (created or truncated). */
+static void
+write_text(const char *path, const char *content)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(content, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Loads yaml (written to cfgpath) over a fresh config. */
+static enum pd_err
+load(const char *yaml, struct pd_config **cfg, struct pd_strlist *problems)
+{
+	write_text(cfgpath, yaml);
+	*cfg = config_new();
+	problems->v = NULL;
+	problems->n = 0;
+	return config_load(*cfg, cfgpath, problems);
+}
+
+/* Prints the problems, to explain a failed assertion. */
+static void
+dump(const char *yaml, const struct pd_strlist *problems)
+{
+	size_t i;
+
+	print_message("yaml:\n%s\nproblems (%zu):\n", yaml, problems->n);
+	for (i = 0; i < problems->n; i++)
+		print_message("  %s\n", problems->v[i]);
+}
+
+/* Asserts that yaml loads with no problem at all. */
+static struct pd_config *
+load_ok(const char *yaml)
+{
+	struct pd_strlist problems;
+	struct pd_config *cfg;
+
+	if (load(yaml, &cfg, &problems) != PD_OK || problems.n != 0) {
+		dump(yaml, &problems);
+		fail_msg("expected no problem");
+	}
+	return cfg;
+}
+
+/* The source tree: $PD_SOURCE_DIR, else two levels above this file. */
+static char *
+source_dir(void)
+{
+	const char *env = getenv("PD_SOURCE_DIR");
+	const char *suffix = "/tests/unit/test_config.c";
+	size_t len = strlen(__FILE__);
+
+	if (env != NULL && *env != '\0')
+		return xstrdup(env);
+	assert_true(len > strlen(suffix) && __FILE__[0] == '/');
+	return xstrndup(__FILE__, len - strlen(suffix));
+}
+
+/* Removes one entry of the temp tree (nftw callback, depth first). */
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+group_setup(void **state)
+{
+	char tmpl[] = "/tmp/test_config.XXXXXX";
+
+	(void)state;
+	if (mkdtemp(tmpl) == NULL)
+		return -1;
+	tmpdir = xstrdup(tmpl);
+	cfgpath = xasprintf("%s/config.yaml", tmpdir);
+	unsetenv("ST2_PAGERDUTY_CONFIG");
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(cfgpath);
+	free(tmpdir);
+	return 0;
+}
+
+/* config_new() holds every default of INTERFACE.md. */
+static void
+test_defaults(void **state)
+{
+	struct pd_config *cfg = config_new();
+
+	(void)state;
+	assert_null(cfg->file);
+	assert_null(cfg->api_key);
+	assert_null(cfg->service_key);
+	assert_int_equal(cfg->debug, 0);
+	assert_null(cfg->from_email);
+	assert_string_equal(cfg->pd_api_url, "https://api.pagerduty.com");
+	assert_string_equal(cfg->pd_events_url, "https://events.pagerduty.com");
+	assert_int_equal(cfg->pd_timeout_ms, 10000);
+	assert_int_equal(cfg->pd_max_retries, 5);
+	assert_int_equal(cfg->webhook_listen.n, 1);
+	assert_string_equal(cfg->webhook_listen.v[0], "127.0.0.1:8080");
+	assert_string_equal(cfg->webhook_path, "/webhooks/pagerduty");
+	assert_int_equal(cfg->webhook_secrets.n, 0);
+	assert_int_equal(cfg->webhook_max_body_bytes, 262144);
+	assert_null(cfg->st2_api_url);
+	assert_null(cfg->st2_api_key);
+	assert_null(cfg->st2_auth_token);
+	assert_int_equal(cfg->st2_verify_tls, 1);
+	assert_string_equal(cfg->st2_sink_file, "/var/lib/st2-pagerduty/triggers.jsonl");
+	assert_string_equal(cfg->spool_path, "/var/lib/st2-pagerduty/spool");
+	assert_int_equal(cfg->spool_durability, DURABILITY_FSYNC);
+	assert_int_equal(cfg->spool_max_events, 1000000);
+	assert_int_equal(cfg->poll_enabled, 0);
+	assert_int_equal(cfg->poll_interval_s, 30);
+	assert_int_equal(cfg->log_level, LOG_INFO);
+	assert_int_equal(cfg->log_format, LOG_FORMAT_TEXT);
+	config_free(cfg);
+}
+
+/* An empty file, or one with only comments, is every default. */
+static void
+test_empty_file(void **state)
+{
+	static const char *const empties[] = {"", "# nothing here\n\n", "---\n", "---\n...\n"};
+	struct pd_config *cfg;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof empties / sizeof empties[0]; i++) {
+		cfg = load_ok(empties[i]);
+		assert_string_equal(cfg->file, cfgpath);
+		assert_int_equal(cfg->pd_timeout_ms, 10000);
+		assert_string_equal(cfg->webhook_listen.v[0], "127.0.0.1:8080");
+		assert_string_equal(cfg->spool_path, "/var/lib/st2-pagerduty/spool");
+		config_free(cfg);
+	}
+}
+
+/* A missing or unreadable file is exactly one problem, without a line. */
+static void
+test_unreadable_file(void **state)
+{
+	struct pd_strlist problems = {NULL, 0};
+	struct pd_config *cfg = config_new();
+	char *missing = xasprintf("%s/missing.yaml", tmpdir);
+	char *want;
+
+	(void)state;
+	assert_int_equal(config_load(cfg, missing, &problems), PD_ERR_CONFIG);
+	assert_int_equal(problems.n, 1);
+	want = xasprintf("%s: cannot read: %s", missing, strerror(ENOENT));
+	assert_string_equal(problems.v[0], want);
+	free(want);
+	strlist_free(&problems);
+
+	assert_int_equal(config_load(cfg, tmpdir, &problems), PD_ERR_CONFIG);
+	assert_int_equal(problems.n, 1);
+	want = xasprintf("%s: cannot read: %s", tmpdir, strerror(EISDIR));
+	assert_string_equal(problems.v[0], want);
+	free(want);
+	strlist_free(&problems);
+	free(missing);
+	config_free(cfg);
+}
+
+/* Whether text has a line "leaf:", indented, maybe commented out ("# leaf:"). */
+static int
+has_key_line(const char *text, const char *leaf)
+{
+	const char *p = text;
+	size_t len = strlen(leaf);
+
+	for (; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p != NULL ? p + 1 : NULL) {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, "# ", 2) == 0)
+			p += 2;
+		if (strncmp(p, leaf, len) == 0 && p[len] == ':')
+			return 1;
+	}
+	return 0;
+}
+
+/* config/example.yaml loads cleanly, satisfies every need, names every key. */
+static void
+test_example(void **state)
+{
+	struct pd_strlist problems = {NULL, 0};
+	struct pd_config *cfg = config_new();
+	char *src = source_dir(), *path, *text, *printed = NULL, *line, *next;
+	char *leaf;
+	size_t len, printed_len;
+	FILE *f;
+
+	(void)state;
+	path = xasprintf("%s/config/example.yaml", src);
+	if (config_load(cfg, path, &problems) != PD_OK) {
+		dump(path, &problems);
+		fail_msg("example.yaml has problems");
+	}
+	assert_int_equal(config_check_needs(
+	                     cfg, CONFIG_NEED_SERVE | CONFIG_NEED_ST2 | CONFIG_NEED_PD, &problems),
+	                 PD_OK);
+	assert_int_equal(problems.n, 0);
+	assert_string_equal(cfg->from_email, "ops@example.com");
+	assert_string_equal(cfg->st2_api_url, "https://st2.example.com/api");
+	assert_int_equal(cfg->webhook_secrets.n, 1);
+
+	/* Every key config_print shows is written in the example. */
+	assert_int_equal(read_file(path, &text, &len), PD_OK);
+	f = open_memstream(&printed, &printed_len);
+	config_print(cfg, f);
+	fclose(f);
+	for (line = printed; *line != '\0'; line = next + 1) {
+		next = strchr(line, '\n');
+		assert_non_null(next);
+		leaf = xstrndup(line, strcspn(line, " "));
+		if (strrchr(leaf, '.') != NULL)
+			memmove(leaf, strrchr(leaf, '.') + 1, strlen(strrchr(leaf, '.') + 1) + 1);
+		if (!has_key_line(text, leaf))
+			fail_msg("example.yaml lacks %s", leaf);
+		free(leaf);
+	}
+	free(printed);
+	free(text);
+	free(path);
+	free(src);
+	config_free(cfg);
+}
+
+/* config/demo.yaml serves without StackStorm, its paths taken from config/. */
+static void
+test_demo(void **state)
+{
+	struct pd_strlist problems = {NULL, 0};
+	struct pd_config *cfg = config_new();
+	char *src = source_dir(), *path, *want;
+
+	(void)state;
+	path = xasprintf("%s/config/demo.yaml", src);
+	if (config_load(cfg, path, &problems) != PD_OK) {
+		dump(path, &problems);
+		fail_msg("demo.yaml has problems");
+	}
+	assert_int_equal(config_check_needs(cfg, CONFIG_NEED_SERVE, &problems), PD_OK);
+	assert_int_equal(cfg->webhook_listen.n, 1);
+	assert_string_equal(cfg->webhook_listen.v[0], "127.0.0.1:8080");
+	assert_string_equal(cfg->webhook_path, "/webhooks/pagerduty");
+	assert_int_equal(cfg->webhook_secrets.n, 1);
+	assert_string_equal(cfg->webhook_secrets.v[0], "demo-secret-change-me");
+	assert_null(cfg->st2_api_url);
+	want = xasprintf("%s/demo/triggers.jsonl", src);
+	assert_string_equal(cfg->st2_sink_file, want);
+	free(want);
+	want = xasprintf("%s/demo/spool", src);
+	assert_string_equal(cfg->spool_path, want);
+	free(want);
+	assert_int_equal(cfg->spool_durability, DURABILITY_FSYNC);
+	assert_int_equal(cfg->log_level, LOG_INFO);
+	free(path);
+	free(src);
+	config_free(cfg);
+}
+
+/* The StackStorm pack's own config is a valid config for run. */
+static void
+test_pack_config(void **state)
+{
+	struct pd_strlist problems = {NULL, 0};
+	struct pd_config *cfg;
+
+	(void)state;
+	cfg = load_ok("---\napi_key: \"u+abcdefghijklmnopqrs\"\n"
+	              "service_key: 0123456789abcdef0123456789abcdef\ndebug: False\n");
+	assert_string_equal(cfg->api_key, "u+abcdefghijklmnopqrs");
+	assert_string_equal(cfg->service_key, "0123456789abcdef0123456789abcdef");
+	assert_int_equal(cfg->debug, 0);
+	assert_int_equal(config_check_needs(cfg, CONFIG_NEED_PD, &problems), PD_OK);
+	assert_int_equal(problems.n, 0);
+	config_free(cfg);
+
+	cfg = load_ok("api_key: k\nservice_key: s\ndebug: True\n");
+	assert_int_equal(cfg->debug, 1);
+	config_free(cfg);
+}
+
+/*
+ * One file, one problem: want is the problem after "FILE", compared whole,
+ * or up to a final '*' as a prefix.
+ */
+static const struct bad_case {
+	const char *yaml;
+	const char *want;
+} bad_cases[] = {
+    /* unknown keys, at every level */
+    {"nope: 1\n", ":1: nope: unknown key"},
+    {"webhook:\n  secret: [a]\n",
+     ":2: webhook.secret: unknown key (did you mean webhook.secrets?)"},
+    {"listen: [\"127.0.0.1:1\"]\n", ":1: listen: unknown key (did you mean webhook.listen?)"},
+    {"webhooks:\n  path: /x\n", ":1: webhooks: unknown key (did you mean webhook?)"},
+    {"log:\n  level: info\n  colour: red\n", ":3: log.colour: unknown key"},
+    {"spool:\n  path: /x\n  path: /y\n", ":3: spool.path: duplicate key (first at line 2)"},
+    {"debug: true\ndebug: false\n", ":2: debug: duplicate key (first at line 1)"},
+    {"webhook:\n  path: /a\nwebhook:\n  path: /b\n",
+     ":3: webhook: duplicate key (first at line 1)"},
+    /* wrong types */
+    {"pagerduty:\n  api_url: {a: 1}\n", ":2: pagerduty.api_url: expected a string, got a mapping"},
+    {"webhook:\n  path: [/a]\n", ":2: webhook.path: expected a string, got a list"},
+    {"pagerduty:\n  timeout_ms: yes\n",
+     ":2: pagerduty.timeout_ms: expected an integer, got \"yes\""},
+    {"pagerduty:\n  timeout_ms: [1]\n",
+     ":2: pagerduty.timeout_ms: expected an integer, got a list"},
+    {"webhook:\n  max_body_bytes: 1e6\n",
+     ":2: webhook.max_body_bytes: expected an integer, got \"1e6\""},
+    {"debug: maybe\n", ":1: debug: expected true or false, got \"maybe\""},
+    {"st2:\n  verify_tls: 1\n", ":2: st2.verify_tls: expected true or false, got \"1\""},
+    {"webhook:\n  listen: 127.0.0.1:8080\n", ":2: webhook.listen: expected a list, got a value"},
+    {"webhook:\n  listen: [{a: 1}]\n", ":2: webhook.listen: expected a string, got a mapping"},
+    {"webhook:\n  secrets: [a, ~]\n", ":2: webhook.secrets: empty list item"},
+    {"webhook:\n  secrets:\n    - a\n    - \"\"\n",
+     ":4: webhook.secrets: an empty secret would accept requests anyone can sign"},
+    {"webhook: [1]\n", ":1: webhook: expected a mapping, got a list"},
+    {"- a\n- b\n", ":1: (top level): expected a mapping, got a list"},
+    {"just text\n", ":1: (top level): expected a mapping, got a value"},
+    {"? [a]\n: 1\n", ":1: (top level): expected a key, got a list"},
+    /* ranges and enums */
+    {"pagerduty:\n  timeout_ms: 99\n",
+     ":2: pagerduty.timeout_ms: 99 is out of range (100..600000)"},
+    {"pagerduty:\n  max_retries: -1\n", ":2: pagerduty.max_retries: -1 is out of range (0..100)"},
+    {"webhook:\n  max_body_bytes: 16777217\n",
+     ":2: webhook.max_body_bytes: 16777217 is out of range (1024..16777216)"},
+    {"spool:\n  max_events: 0\n", ":2: spool.max_events: 0 is out of range (1..1000000000)"},
+    {"poll:\n  interval_s: 4\n", ":2: poll.interval_s: 4 is out of range (5..3600)"},
+    {"log:\n  level: loud\n",
+     ":2: log.level: bad value \"loud\" (one of: error, warn, info, debug)"},
+    {"log:\n  format: xml\n", ":2: log.format: bad value \"xml\" (one of: text, json)"},
+    {"spool:\n  durability: sometimes\n",
+     ":2: spool.durability: bad value \"sometimes\" (one of: fsync, os)"},
+    /* webhook.listen */
+    {"webhook:\n  listen: [\"8080\"]\n", ":2: webhook.listen: \"8080\": expected HOST:PORT"},
+    {"webhook:\n  listen: [\":8080\"]\n", ":2: webhook.listen: \":8080\": expected HOST:PORT"},
+    {"webhook:\n  listen: [\"::1:8080\"]\n",
+     ":2: webhook.listen: \"::1:8080\": write an IPv6 address as [ADDRESS]:PORT"},
+    {"webhook:\n  listen: [\"[::1]8080\"]\n",
+     ":2: webhook.listen: \"[::1]8080\": expected [IPv6]:PORT"},
+    {"webhook:\n  listen: [\"[zz::1]:80\"]\n",
+     ":2: webhook.listen: \"[zz::1]:80\": bad host in HOST:PORT"},
+    {"webhook:\n  listen: [\"300.1.1.1:80\"]\n",
+     ":2: webhook.listen: \"300.1.1.1:80\": bad host in HOST:PORT"},
+    {"webhook:\n  listen: [\"host_name:80\"]\n",
+     ":2: webhook.listen: \"host_name:80\": bad host in HOST:PORT"},
+    {"webhook:\n  listen:\n    - 127.0.0.1:80\n    - 127.0.0.1:65536\n",
+     ":4: webhook.listen: \"127.0.0.1:65536\": port must be 0..65535"},
+    {"webhook:\n  listen: [\"localhost:+80\"]\n",
+     ":2: webhook.listen: \"localhost:+80\": port must be 0..65535"},
+    {"webhook:\n  listen: [\"localhost:\"]\n",
+     ":2: webhook.listen: \"localhost:\": port must be 0..65535"},
+    /* other rules */
+    {"webhook:\n  path: webhooks\n", ":2: webhook.path: \"webhooks\": must start with \"/\""},
+    {"webhook:\n  path: /a?b=1\n",
+     ":2: webhook.path: \"/a?b=1\": must be a plain path (no query, fragment or spaces)"},
+    {"webhook:\n  path: /healthz\n", ":2: webhook.path: /healthz is answered by the server itself"},
+    {"pagerduty:\n  api_url: ftp://x\n",
+     ":2: pagerduty.api_url: expected an http:// or https:// URL, got \"ftp://x\""},
+    {"st2:\n  api_url: st2.example.com\n",
+     ":2: st2.api_url: expected an http:// or https:// URL, got \"st2.example.com\""},
+    {"st2:\n  api_url: https://\n",
+     ":2: st2.api_url: expected an http:// or https:// URL, got \"https://\""},
+    {"from_email: ops.example.com\n",
+     ":1: from_email: \"ops.example.com\": expected an email address"},
+    {"spool:\n  path: \"\"\n", ":2: spool.path: expected a path, got an empty string"},
+    {"st2:\n  api_key: a\n  auth_token: b\n",
+     ":3: st2.auth_token: set only one of st2.api_key and st2.auth_token"},
+    /* secrets */
+    {"api_key: {env: A, file: B}\n",
+     ":1: api_key: expected a string, {env: NAME} or {file: PATH}, got a mapping"},
+    {"api_key: {vault: x}\n",
+     ":1: api_key: expected a string, {env: NAME} or {file: PATH}, got a mapping"},
+    {"service_key: [a]\n",
+     ":1: service_key: expected a string, {env: NAME} or {file: PATH}, got a list"},
+    {"st2:\n  api_key: {env: }\n",
+     ":2: st2.api_key: expected a string, {env: NAME} or {file: PATH}, got a mapping"},
+    {"api_key: \"{{st2kv.system.pd_key | decrypt_kv}}\"\n",
+     ":1: api_key: StackStorm datastore references are not resolved here; "
+     "use {env: NAME} or {file: PATH}"},
+    {"api_key: \"a\\0b\"\n", ":1: api_key: value contains a NUL byte"},
+    /* YAML syntax */
+    {"webhook:\n  path: /a\n bad: 1\n", ":3: syntax error: did not find expected key "
+                                        "(while parsing a block mapping that starts at line 1)"},
+    {"a: [1, 2\nb: 3\n", ":2: syntax error: did not find expected ',' or ']'*"},
+    {"api_key: \"open\n", ":2: syntax error: found unexpected end of stream*"},
+    {"api_key: \xff\n", ":1: syntax error: invalid leading UTF-8 octet"},
+    {"debug: *nothing\n", ":1: syntax error: found undefined alias"},
+};
+
+/* Each bad case is exactly its one problem, and config_load says so. */
+static void
+test_bad_cases(void **state)
+{
+	struct pd_strlist problems;
+	struct pd_config *cfg;
+	const char *want, *got;
+	size_t i, flen = strlen(cfgpath), wlen;
+	int ok;
+
+	(void)state;
+	for (i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+		want = bad_cases[i].want;
+		wlen = strlen(want);
+		ok = load(bad_cases[i].yaml, &cfg, &problems) == PD_ERR_CONFIG && problems.n == 1;
+		got = problems.n > 0 ? problems.v[0] : "";
+		ok = ok && strncmp(got, cfgpath, flen) == 0;
+		if (ok && want[wlen - 1] == '*')
+			ok = strncmp(got + flen, want, wlen - 1) == 0;
+		else if (ok)
+			ok = strcmp(got + flen, want) == 0;
+		if (!ok) {
+			dump(bad_cases[i].yaml, &problems);
+			fail_msg("case %zu: want FILE%s", i, want);
+		}
+		strlist_free(&problems);
+		config_free(cfg);
+	}
+}
+
+/* A second YAML document is refused, at its line. */
+static void
+test_second_document(void **state)
+{
+	struct pd_strlist problems;
+	struct pd_config *cfg;
+	char *want;
+
+	(void)state;
+	assert_int_equal(load("debug: true\n---\ndebug: false\n", &cfg, &problems), PD_ERR_CONFIG);
+	assert_int_equal(problems.n, 1);
+	want = xasprintf("%s:3: (top level): only one YAML document is allowed", cfgpath);
+	assert_string_equal(problems.v[0], want);
+	free(want);
+	strlist_free(&problems);
+	config_free(cfg);
+}
+
+/* Values every rule accepts, stored as the daemon needs them. */
+static void
+test_good_values(void **state)
+{
+	struct pd_config *cfg;
+
+	(void)state;
+	cfg = load_ok("debug: YES\n"
+	              "from_email: ops@example.com\n"
+	              "pagerduty:\n"
+	              "  api_url: https://api.eu.pagerduty.com/\n"
+	              "  events_url: HTTP://127.0.0.1:9000//\n"
+	              "  timeout_ms: 100\n"
+	              "  max_retries: 0\n"
+	              "webhook:\n"
+	              "  listen:\n"
+	              "    - 127.0.0.1:0\n"
+	              "    - 0.0.0.0:65535\n"
+	              "    - localhost:8080\n"
+	              "    - my-host.example.com:443\n"
+	              "    - \"[::1]:8080\"\n"
+	              "    - \"[::]:0\"\n"
+	              "  path: /hooks/pd\n"
+	              "  secrets: [\"one\", 'two', three]\n"
+	              "  max_body_bytes: 16777216\n"
+	              "st2:\n"
+	              "  api_url: http://127.0.0.1:9101\n"
+	              "  auth_token: tok\n"
+	              "  verify_tls: off\n"
+	              "spool:\n"
+	              "  durability: OS\n"
+	              "  max_events: 1000000000\n"
+	              "poll:\n"
+	              "  enabled: On\n"
+	              "  interval_s: 3600\n"
+	              "log:\n"
+	              "  level: Debug\n"
+	              "  format: json\n");
+	assert_int_equal(cfg->debug, 1);
+	assert_string_equal(cfg->from_email, "ops@example.com");
+	assert_string_equal(cfg->pd_api_url, "https://api.eu.pagerduty.com");
+	assert_string_equal(cfg->pd_events_url, "HTTP://127.0.0.1:9000");
+	assert_int_equal(cfg->pd_timeout_ms, 100);
+	assert_int_equal(cfg->pd_max_retries, 0);
+	/* The file's list replaces the default one. */
+	assert_int_equal(cfg->webhook_listen.n, 6);
+	assert_string_equal(cfg->webhook_listen.v[0], "127.0.0.1:0");
+	assert_string_equal(cfg->webhook_listen.v[4], "[::1]:8080");
+	assert_string_equal(cfg->webhook_listen.v[5], "[::]:0");
+	assert_string_equal(cfg->webhook_path, "/hooks/pd");
+	assert_int_equal(cfg->webhook_secrets.n, 3);
+	assert_string_equal(cfg->webhook_secrets.v[1], "two");
+	assert_int_equal(cfg->webhook_max_body_bytes, 16777216);
+	assert_string_equal(cfg->st2_api_url, "http://127.0.0.1:9101");
+	assert_string_equal(cfg->st2_auth_token, "tok");
+	assert_int_equal(cfg->st2_verify_tls, 0);
+	assert_int_equal(cfg->spool_durability, DURABILITY_OS);
+	assert_int_equal(cfg->spool_max_events, 1000000000);
+	assert_int_equal(cfg->poll_enabled, 1);
+	assert_int_equal(cfg->poll_interval_s, 3600);
+	assert_int_equal(cfg->log_level, LOG_DEBUG);
+	assert_int_equal(cfg->log_format, LOG_FORMAT_JSON);
+	config_free(cfg);
+
+	/* A key or section with no value keeps its default. */
+	cfg = load_ok("api_key:\nst2:\n  api_url: ~\nwebhook:\n  listen: null\npoll:\n");
+	assert_null(cfg->api_key);
+	assert_null(cfg->st2_api_url);
+	assert_string_equal(cfg->webhook_listen.v[0], "127.0.0.1:8080");
+	config_free(cfg);
+
+	/* Quoted numbers and booleans are read as the key's type. */
+	cfg = load_ok("debug: \"on\"\npagerduty:\n  timeout_ms: \"250\"\nwebhook:\n  listen: []\n");
+	assert_int_equal(cfg->debug, 1);
+	assert_int_equal(cfg->pd_timeout_ms, 250);
+	assert_int_equal(cfg->webhook_listen.n, 0);
+	config_free(cfg);
+}
+
+/* One load reports every problem, in file order, each at its own line. */
+static void
+test_many_problems(void **state)
+{
+	static const char *const want[] = {
+	    ":1: bogus: unknown key",
+	    ":3: pagerduty.timeout_ms: expected an integer, got \"yes\"",
+	    ":4: pagerduty.max_retries: 101 is out of range (0..100)",
+	    ":7: webhook.listen: \"nope\": expected HOST:PORT", /* the item's line */
+	    ":8: webhook.path: \"x\": must start with \"/\"",
+	    ":9: webhook.path: duplicate key (first at line 8)",
+	    ":11: log.level: bad value \"verbose\" (one of: error, warn, info, debug)",
+	    ":12: log.format: expected a string, got a mapping",
+	    ":14: api_key: environment variable PD_TEST_NEVER_SET is not set",
+	};
+	struct pd_strlist problems;
+	struct pd_config *cfg;
+	char *full;
+	size_t i;
+	const char *yaml = "bogus: 1\n"
+	                   "pagerduty:\n"
+	                   "  timeout_ms: yes\n"
+	                   "  max_retries: 101\n"
+	                   "webhook:\n"
+	                   "  listen: [\"127.0.0.1:1\",\n    \"nope\"]\n"
+	                   "  path: x\n"
+	                   "  path: /y\n"
+	                   "log:\n"
+	                   "  level: verbose\n"
+	                   "  format: {a: b}\n"
+	                   "debug: false\n"
+	                   "api_key: {env: PD_TEST_NEVER_SET}\n";
+
+	(void)state;
+	unsetenv("PD_TEST_NEVER_SET");
+	assert_int_equal(load(yaml, &cfg, &problems), PD_ERR_CONFIG);
+	if (problems.n != sizeof want / sizeof want[0])
+		dump(yaml, &problems);
+	assert_int_equal(problems.n, sizeof want / sizeof want[0]);
+	for (i = 0; i < problems.n; i++) {
+		full = xasprintf("%s%s", cfgpath, want[i]);
+		assert_string_equal(problems.v[i], full);
+		free(full);
+	}
+	strlist_free(&problems);
+	config_free(cfg);
+}
+
+/* {env: NAME} secrets: set, unset, in a list. */
+static void
+test_env_secrets(void **state)
+{
+	struct pd_strlist problems;
+	struct pd_config *cfg;
+	char *want;
+
+	(void)state;
+	setenv("PD_TEST_API_KEY", "env-api-key", 1);
+	setenv("PD_TEST_HOOK", "env-hook-secret", 1);
+	setenv("PD_TEST_EMPTY", "", 1);
+	cfg = load_ok("api_key: {env: PD_TEST_API_KEY}\n"
+	              "service_key:\n  env: PD_TEST_EMPTY\n"
+	              "webhook:\n  secrets: [literal, {env: PD_TEST_HOOK}]\n");
+	assert_string_equal(cfg->api_key, "env-api-key");
+	assert_string_equal(cfg->service_key, "");
+	assert_int_equal(cfg->webhook_secrets.n, 2);
+	assert_string_equal(cfg->webhook_secrets.v[0], "literal");
+	assert_string_equal(cfg->webhook_secrets.v[1], "env-hook-secret");
+	config_free(cfg);
+
+	unsetenv("PD_TEST_HOOK");
+	assert_int_equal(
+	    load("webhook:\n  secrets:\n    - ok\n    - {env: PD_TEST_HOOK}\n", &cfg, &problems),
+	    PD_ERR_CONFIG);
+	assert_int_equal(problems.n, 1);
+	want = xasprintf("%s:4: webhook.secrets: environment variable PD_TEST_HOOK is not set",
+	                 cfgpath);
+	assert_string_equal(problems.v[0], want);
+	free(want);
+	strlist_free(&problems);
+	config_free(cfg);
+	/* Set but empty is no webhook secret either. */
+	setenv("PD_TEST_HOOK", "", 1);
+	assert_int_equal(
+	    load("webhook:\n  secrets:\n    - ok\n    - {env: PD_TEST_HOOK}\n", &cfg, &problems),
+	    PD_ERR_CONFIG);
+	assert_int_equal(problems.n, 1);
+	want = xasprintf("%s:4: webhook.secrets: an empty secret would accept requests anyone can "
+	                 "sign",
+	                 cfgpath);
+	assert_string_equal(problems.v[0], want);
+	free(want);
+	strlist_free(&problems);
+	config_free(cfg);
+	unsetenv("PD_TEST_HOOK");
+	unsetenv("PD_TEST_API_KEY");
+	unsetenv("PD_TEST_EMPTY");
+}
+
+/* {file: PATH} secrets: trailing newlines dropped, relative to the config. */
+static void
+test_file_secrets(void **state)
+{
+	struct pd_strlist problems;
+	struct pd_config *cfg;
+	char *keyfile = xasprintf("%s/pd.key", tmpdir);
+	char *yaml, *want, *cwd = getcwd(NULL, 0);
+
+	(void)state;
+	assert_non_null(cwd);
+	write_text(keyfile, "file-api-key\r\n\n");
+	yaml = xasprintf("api_key: {file: %s}\nst2:\n  api_key: {file: pd.key}\n", keyfile);
+	/* A working directory elsewhere must not matter. */
+	assert_int_equal(chdir("/"), 0);
+	cfg = load_ok(yaml);
+	assert_int_equal(chdir(cwd), 0);
+	assert_string_equal(cfg->api_key, "file-api-key");
+	assert_string_equal(cfg->st2_api_key, "file-api-key");
+	config_free(cfg);
+	free(yaml);
+
+	/* Only trailing newlines go; inner ones and spaces stay. */
+	write_text(keyfile, " a\nb \n");
+	cfg = load_ok("webhook:\n  secrets: [{file: pd.key}]\n");
+	assert_string_equal(cfg->webhook_secrets.v[0], " a\nb ");
+	config_free(cfg);
+
+	assert_int_equal(load("debug: false\nservice_key: {file: absent.key}\n", &cfg, &problems),
+	                 PD_ERR_CONFIG);
+	assert_int_equal(problems.n, 1);
+	want = xasprintf("%s:2: service_key: cannot read %s/absent.key: %s", cfgpath, tmpdir,
+	                 strerror(ENOENT));
+	assert_string_equal(problems.v[0], want);
+	free(want);
+	strlist_free(&problems);
+	config_free(cfg);
+
+	unlink(keyfile);
+	free(keyfile);
+	free(cwd);
+}
+
+/* Relative paths are taken from the config file's directory, made absolute. */
+static void
+test_relative_paths(void **state)
+{
+	struct pd_strlist problems = {NULL, 0};
+	struct pd_config *cfg;
+	char *sub = xasprintf("%s/sub", tmpdir), *path, *want, *real;
+	char *cwd = getcwd(NULL, 0);
+
+	(void)state;
+	assert_non_null(cwd);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	path = xasprintf("%s/config.yaml", sub);
+	write_text(path, "spool:\n  path: ./spool/\nst2:\n  sink_file: ../out/t.jsonl\n");
+	cfg = config_new();
+	assert_int_equal(config_load(cfg, path, &problems), PD_OK);
+	want = xasprintf("%s/sub/spool", tmpdir);
+	assert_string_equal(cfg->spool_path, want);
+	free(want);
+	want = xasprintf("%s/out/t.jsonl", tmpdir);
+	assert_string_equal(cfg->st2_sink_file, want);
+	free(want);
+	config_free(cfg);
+
+	/* A relative config path: resolved against the working directory once. */
+	real = realpath(tmpdir, NULL);
+	assert_non_null(real);
+	assert_int_equal(chdir(tmpdir), 0);
+	cfg = config_new();
+	assert_int_equal(config_load(cfg, "sub/config.yaml", &problems), PD_OK);
+	assert_int_equal(chdir(cwd), 0);
+	assert_string_equal(cfg->file, "sub/config.yaml");
+	want = xasprintf("%s/sub/spool", real);
+	assert_string_equal(cfg->spool_path, want);
+	free(want);
+	want = xasprintf("%s/out/t.jsonl", real);
+	assert_string_equal(cfg->st2_sink_file, want);
+	free(want);
+	config_free(cfg);
+
+	/* Absolute paths are kept as written. */
+	write_text(path, "spool:\n  path: /srv/pd//spool\nst2:\n  sink_file: /x/../t.jsonl\n");
+	cfg = config_new();
+	assert_int_equal(config_load(cfg, path, &problems), PD_OK);
+	assert_string_equal(cfg->spool_path, "/srv/pd//spool");
+	assert_string_equal(cfg->st2_sink_file, "/x/../t.jsonl");
+	config_free(cfg);
+
+	unlink(path);
+	rmdir(sub);
+	free(path);
+	free(sub);
+	free(real);
+	free(cwd);
+}
+
+/* Asserts the problems of check_needs, after "FILE". */
+static void
+assert_needs(const char *yaml, int needs, const char *const *want, size_t nwant)
+{
+	struct pd_strlist problems = {NULL, 0};
+	struct pd_config *cfg = load_ok(yaml);
+	char *full;
+	size_t i;
+
+	assert_int_equal(config_check_needs(cfg, needs, &problems),
+	                 nwant > 0 ? PD_ERR_CONFIG : PD_OK);
+	if (problems.n != nwant)
+		dump(yaml, &problems);
+	assert_int_equal(problems.n, nwant);
+	for (i = 0; i < nwant; i++) {
+		full = xasprintf("%s%s", cfgpath, want[i]);
+		assert_string_equal(problems.v[i], full);
+		free(full);
+	}
+	strlist_free(&problems);
+	config_free(cfg);
+}
+
+/* What serve, register and run each require. */
+static void
+test_check_needs(void **state)
+{
+	static const char *const no_secret[] = {": webhook.secrets: required by serve but not set"};
+	static const char *const serve_cred[] = {
+	    ": st2.api_key: required by serve but not set (or set st2.auth_token)"};
+	static const char *const poll[] = {
+	    ": poll.enabled: the polling sensor is not available in this version"};
+	static const char *const st2_all[] = {
+	    ": st2.api_url: required by register but not set",
+	    ": st2.api_key: required by register but not set (or set st2.auth_token)"};
+	static const char *const st2_cred[] = {
+	    ": st2.api_key: required by register but not set (or set st2.auth_token)"};
+	static const char *const no_api_key[] = {": api_key: required by run but not set"};
+	struct pd_strlist problems = {NULL, 0};
+	struct pd_config *cfg;
+
+	(void)state;
+	assert_needs("", CONFIG_NEED_NONE, NULL, 0);
+	assert_needs("", CONFIG_NEED_SERVE, no_secret, 1);
+	assert_needs("webhook:\n  secrets: []\n", CONFIG_NEED_SERVE, no_secret, 1);
+	assert_needs("webhook:\n  secrets: [s]\n", CONFIG_NEED_SERVE, NULL, 0);
+	assert_needs("webhook:\n  secrets: [s]\nst2:\n  api_url: http://st2\n", CONFIG_NEED_SERVE,
+	             serve_cred, 1);
+	assert_needs("webhook:\n  secrets: [s]\nst2:\n  api_url: http://st2\n  auth_token: t\n",
+	             CONFIG_NEED_SERVE, NULL, 0);
+	assert_needs("webhook:\n  secrets: [s]\npoll:\n  enabled: true\n", CONFIG_NEED_SERVE, poll,
+	             1);
+	/* poll.enabled only matters to serve. */
+	assert_needs("poll:\n  enabled: true\n", CONFIG_NEED_PD | CONFIG_NEED_ST2,
+	             (const char *const[]){st2_all[0], st2_all[1], no_api_key[0]}, 3);
+	assert_needs("", CONFIG_NEED_ST2, st2_all, 2);
+	assert_needs("st2:\n  api_url: https://st2/api\n", CONFIG_NEED_ST2, st2_cred, 1);
+	assert_needs("st2:\n  api_url: https://st2/api\n", CONFIG_NEED_ST2 | CONFIG_NEED_SERVE,
+	             (const char *const[]){no_secret[0], st2_cred[0]}, 2);
+	assert_needs("st2:\n  api_url: https://st2/api\n  api_key: k\n", CONFIG_NEED_ST2, NULL, 0);
+	assert_needs("service_key: s\n", CONFIG_NEED_PD, no_api_key, 1);
+	assert_needs("api_key: \"\"\n", CONFIG_NEED_PD, no_api_key, 1);
+	assert_needs("api_key: k\n", CONFIG_NEED_PD, NULL, 0);
+
+	/* Never loaded: the problems still say where they come from. */
+	cfg = config_new();
+	assert_int_equal(config_check_needs(cfg, CONFIG_NEED_PD, &problems), PD_ERR_CONFIG);
+	assert_string_equal(problems.v[0], "(defaults): api_key: required by run but not set");
+	strlist_free(&problems);
+	config_free(cfg);
+}
+
+/* config_print shows every value but never a secret's. */
+static void
+test_print_redacts(void **state)
+{
+	static const char *const secrets[] = {"lit-api-key-123", "env-service-key-456",
+	                                      "file-hook-secret-789", "lit-hook-secret-000",
+	                                      "st2-token-abc"};
+	struct pd_config *cfg;
+	char *keyfile = xasprintf("%s/hook.key", tmpdir), *out = NULL;
+	size_t len, i;
+	FILE *f;
+
+	(void)state;
+	write_text(keyfile, "file-hook-secret-789\n");
+	setenv("PD_TEST_SERVICE_KEY", "env-service-key-456", 1);
+	cfg =
+	    load_ok("api_key: lit-api-key-123\n"
+	            "service_key: {env: PD_TEST_SERVICE_KEY}\n"
+	            "webhook:\n  secrets: [{file: hook.key}, lit-hook-secret-000]\n"
+	            "st2:\n  api_url: https://st2.example.com/api/\n  auth_token: st2-token-abc\n");
+	f = open_memstream(&out, &len);
+	config_print(cfg, f);
+	fclose(f);
+	for (i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
+		if (strstr(out, secrets[i]) != NULL)
+			fail_msg("config_print shows %s:\n%s", secrets[i], out);
+	}
+	assert_true(strncmp(out, "api_key                  (set)\n", 31) == 0);
+	assert_non_null(strstr(out, "\nservice_key              (set)\n"));
+	assert_non_null(strstr(out, "\nwebhook.secrets          (2 set)\n"));
+	assert_non_null(strstr(out, "\nst2.api_key              (unset)\n"));
+	assert_non_null(strstr(out, "\nst2.auth_token           (set)\n"));
+	assert_non_null(strstr(out, "\nst2.api_url              https://st2.example.com/api\n"));
+	assert_non_null(strstr(out, "\nwebhook.listen           127.0.0.1:8080\n"));
+	assert_non_null(strstr(out, "\npagerduty.timeout_ms     10000\n"));
+	assert_non_null(strstr(out, "\nspool.durability         fsync\n"));
+	assert_non_null(strstr(out, "\nst2.verify_tls           true\n"));
+	assert_non_null(strstr(out, "\nfrom_email               (unset)\n"));
+	free(out);
+	config_free(cfg);
+	unsetenv("PD_TEST_SERVICE_KEY");
+	unlink(keyfile);
+	free(keyfile);
+}
+
+/* $ST2_PAGERDUTY_CONFIG when set and not empty, else /etc. */
+static void
+test_default_path(void **state)
+{
+	(void)state;
+	unsetenv("ST2_PAGERDUTY_CONFIG");
+	assert_string_equal(config_default_path(), "/etc/st2-pagerduty/config.yaml");
+	setenv("ST2_PAGERDUTY_CONFIG", "", 1);
+	assert_string_equal(config_default_path(), "/etc/st2-pagerduty/config.yaml");
+	setenv("ST2_PAGERDUTY_CONFIG", "/srv/pd.yaml", 1);
+	assert_string_equal(config_default_path(), "/srv/pd.yaml");
+	unsetenv("ST2_PAGERDUTY_CONFIG");
+}
+
+/* Runs check-config with stdout and stderr captured. */
+static int
+run_check_config(int argc, char **argv, char **out, char **err)
+{
+	char *opath = xasprintf("%s/stdout", tmpdir), *epath = xasprintf("%s/stderr", tmpdir);
+	int saved_out, saved_err, fo, fe, rc;
+
+	fflush(stdout);
+	fflush(stderr);
+	saved_out = dup(STDOUT_FILENO);
+	saved_err = dup(STDERR_FILENO);
+	fo = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	fe = open(epath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved_out >= 0 && saved_err >= 0 && fo >= 0 && fe >= 0);
+	dup2(fo, STDOUT_FILENO);
+	dup2(fe, STDERR_FILENO);
+	close(fo);
+	close(fe);
+	rc = cmd_check_config(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, STDOUT_FILENO);
+	dup2(saved_err, STDERR_FILENO);
+	close(saved_out);
+	close(saved_err);
+	assert_int_equal(read_file(opath, out, NULL), PD_OK);
+	assert_int_equal(read_file(epath, err, NULL), PD_OK);
+	unlink(opath);
+	unlink(epath);
+	free(opath);
+	free(epath);
+	return rc;
+}
+
+/* check-config: the effective config and "FILE: ok", or every problem. */
+static void
+test_cmd_check_config(void **state)
+{
+	char *out, *err, *want, *missing = xasprintf("%s/missing.yaml", tmpdir);
+	char *ok_argv[] = {"check-config", "-c", cfgpath, NULL};
+	char *run_argv[] = {"check-config", "--for", "run", "-c", cfgpath, NULL};
+	char *bad_for[] = {"check-config", "--for", "nothing", "-c", cfgpath, NULL};
+	char *extra[] = {"check-config", "-c", cfgpath, "surplus", NULL};
+	char *missing_argv[] = {"check-config", "-c", missing, NULL};
+	char *env_argv[] = {"check-config", NULL};
+
+	(void)state;
+	write_text(cfgpath, "api_key: secret-value-xyz\nwebhook:\n  secrets: [hook-secret-xyz]\n");
+	assert_int_equal(run_check_config(3, ok_argv, &out, &err), 0);
+	assert_string_equal(err, "");
+	want = xasprintf("\n%s: ok\n", cfgpath);
+	assert_non_null(strstr(out, want));
+	assert_int_equal(strlen(strstr(out, want)), strlen(want));
+	assert_non_null(strstr(out, "\nwebhook.secrets          (1 set)\n"));
+	assert_null(strstr(out, "xyz"));
+	free(want);
+	free(out);
+	free(err);
+
+	/* Through $ST2_PAGERDUTY_CONFIG when there is no -c. */
+	setenv("ST2_PAGERDUTY_CONFIG", cfgpath, 1);
+	assert_int_equal(run_check_config(1, env_argv, &out, &err), 0);
+	unsetenv("ST2_PAGERDUTY_CONFIG");
+	want = xasprintf("%s: ok\n", cfgpath);
+	assert_non_null(strstr(out, want));
+	free(want);
+	free(out);
+	free(err);
+
+	write_text(cfgpath, "webhook:\n  secrets: [s]\nlog:\n  level: loud\nextra: 1\n");
+	assert_int_equal(run_check_config(3, ok_argv, &out, &err), pd_err_exit(PD_ERR_CONFIG));
+	assert_string_equal(out, "");
+	want = xasprintf("%s:4: log.level: bad value \"loud\" (one of: error, warn, info, debug)\n"
+	                 "%s:5: extra: unknown key\n",
+	                 cfgpath, cfgpath);
+	assert_string_equal(err, want);
+	free(want);
+	free(out);
+	free(err);
+
+	write_text(cfgpath, "webhook:\n  secrets: [s]\n");
+	assert_int_equal(run_check_config(5, run_argv, &out, &err), pd_err_exit(PD_ERR_CONFIG));
+	want = xasprintf("%s: api_key: required by run but not set\n", cfgpath);
+	assert_string_equal(err, want);
+	free(want);
+	free(out);
+	free(err);
+
+	/* A missing file is one problem, not a list of missing keys. */
+	assert_int_equal(run_check_config(3, missing_argv, &out, &err), pd_err_exit(PD_ERR_CONFIG));
+	want = xasprintf("%s: cannot read: %s\n", missing, strerror(ENOENT));
+	assert_string_equal(err, want);
+	free(want);
+	free(out);
+	free(err);
+
+	assert_int_equal(run_check_config(5, bad_for, &out, &err), pd_err_exit(PD_ERR_USAGE));
+	assert_non_null(strstr(err, "--for: unknown \"nothing\""));
+	free(out);
+	free(err);
+	assert_int_equal(run_check_config(4, extra, &out, &err), pd_err_exit(PD_ERR_USAGE));
+	assert_non_null(strstr(err, "unexpected argument \"surplus\""));
+	free(out);
+	free(err);
+	free(missing);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_empty_file),
+	    cmocka_unit_test(test_unreadable_file),
+	    cmocka_unit_test(test_example),
+	    cmocka_unit_test(test_demo),
+	    cmocka_unit_test(test_pack_config),
+	    cmocka_unit_test(test_bad_cases),
+	    cmocka_unit_test(test_second_document),
+	    cmocka_unit_test(test_good_values),
+	    cmocka_unit_test(test_many_problems),
+	    cmocka_unit_test(test_env_secrets),
+	    cmocka_unit_test(test_file_secrets),
+	    cmocka_unit_test(test_relative_paths),
+	    cmocka_unit_test(test_check_needs),
+	    cmocka_unit_test(test_print_redacts),
+	    cmocka_unit_test(test_default_path),
+	    cmocka_unit_test(test_cmd_check_config),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,829 @@
+/*
+ * test_spool.c: the durable spool through its public API: group commit
+ * callbacks on a real event loop, seq order, durability across close and
+ * open and across kill -9, dedup by event_id and X-Webhook-Id, capacity,
+ * delivery outcomes, fetch, stats, pruning and error paths. Each test runs
+ * in its own temp directory, removed afterwards.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <sqlite3.h>
+
+#include "st2pd.h"
+
+#define DAY_MS     86400000LL
+#define MAXREC     2048
+#define GUARD_SECS 120 /* a hung test fails instead of blocking ctest */
+
+struct harness;
+
+/* What one submission's callback reported. */
+struct cbrec {
+	struct harness *h;
+	int called;
+	enum pd_err result;
+	int duplicate;
+};
+
+struct harness {
+	char *dir;
+	struct event_base *base;
+	struct event *guard;
+	struct spool *s;
+	int timed_out;
+	int ncalled;
+	int nnotify;
+	struct cbrec rec[MAXREC];
+};
+
+/* nftw callback: removes one entry, children first. */
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* rm -rf. */
+static void
+rm_rf(const char *path)
+{
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Commit callback: records the result in its cbrec. */
+static void
+commit_cb(enum pd_err result, int duplicate, void *arg)
+{
+	struct cbrec *r = arg;
+
+	r->called++;
+	r->result = result;
+	r->duplicate = duplicate;
+	r->h->ncalled++;
+}
+
+/* Notify callback: counts commits that inserted something. */
+static void
+notify_cb(void *arg)
+{
+	struct harness *h = arg;
+
+	h->nnotify++;
+}
+
+/* Guard timer: stops a loop that would otherwise wait forever. */
+static void
+guard_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct harness *h = arg;
+
+	h->timed_out = 1;
+	event_base_loopbreak(h->base);
+}
+
+/* A complete event, as payload.c would build it. */
+static struct spool_event *
+mkev(const char *id, const char *webhook_id, const char *incident, int64_t received)
+{
+	struct spool_event *ev = xcalloc(1, sizeof *ev);
+
+	ev->event_id = xstrdup(id);
+	ev->webhook_id = webhook_id != NULL ? xstrdup(webhook_id) : NULL;
+	ev->event_type = xstrdup("incident.triggered");
+	ev->trigger = xstrdup("pagerduty.incident.triggered");
+	ev->order_key = xasprintf("incident:%s", incident);
+	ev->payload = xasprintf("{\"event_id\":\"%s\",\"event_type\":\"incident.triggered\"}", id);
+	ev->payload_len = strlen(ev->payload);
+	ev->received_ms = received;
+	return ev;
+}
+
+/* Opens the spool in the harness directory and starts its writer. */
+static void
+h_open(struct harness *h, long max_events)
+{
+	assert_int_equal(spool_open(h->dir, DURABILITY_OS, max_events, &h->s), PD_OK);
+	assert_int_equal(spool_start(h->s, h->base, notify_cb, h), PD_OK);
+}
+
+/* Closes (flushing every queued write) and opens again. */
+static void
+h_reopen(struct harness *h, long max_events)
+{
+	spool_close(h->s);
+	h->s = NULL;
+	h_open(h, max_events);
+}
+
+/* Submits one event with callback record i; asserts it was taken. */
+static void
+h_submit(struct harness *h, int i, struct spool_event *ev)
+{
+	assert_true(i < MAXREC);
+	h->rec[i].h = h;
+	assert_int_equal(spool_submit(h->s, ev, commit_cb, &h->rec[i]), PD_OK);
+}
+
+/* Runs the loop until n callbacks in all have run. */
+static void
+h_wait(struct harness *h, int n)
+{
+	while (h->ncalled < n && !h->timed_out)
+		event_base_loop(h->base, EVLOOP_ONCE);
+	assert_false(h->timed_out);
+	assert_int_equal(h->ncalled, n);
+}
+
+/* One value from a query run directly on the spool database. */
+static int64_t
+db_int(struct harness *h, const char *sql)
+{
+	char *path = xasprintf("%s/%s", h->dir, SPOOL_DB_FILE);
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+	return v;
+}
+
+/* Runs SQL directly on the spool database. */
+static void
+db_exec(struct harness *h, const char *sql)
+{
+	char *path = xasprintf("%s/%s", h->dir, SPOOL_DB_FILE);
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	free(path);
+}
+
+/* Fetches every pending event; frees nothing. */
+static size_t
+fetch_all(struct harness *h, struct spool_event ***out)
+{
+	return spool_fetch(h->s, 0, MAXREC, out);
+}
+
+/* Frees a fetched array. */
+static void
+free_fetched(struct spool_event **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		spool_event_free(v[i]);
+	free(v);
+}
+
+/* seq of a pending event, by event id (fails if not pending). */
+static int64_t
+pending_seq(struct harness *h, const char *id)
+{
+	struct spool_event **v;
+	size_t n, i;
+	int64_t seq = -1;
+
+	n = fetch_all(h, &v);
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i]->event_id, id) == 0)
+			seq = v[i]->seq;
+	}
+	free_fetched(v, n);
+	assert_true(seq > 0);
+	return seq;
+}
+
+/* A temp directory (the spool goes in a subdirectory) and an event base. */
+static int
+setup(void **state)
+{
+	struct harness *h = xcalloc(1, sizeof *h);
+	struct timeval tv = {GUARD_SECS, 0};
+	char tmpl[] = "/tmp/test_spool.XXXXXX";
+
+	assert_non_null(mkdtemp(tmpl));
+	h->dir = xasprintf("%s/spool", tmpl); /* spool_open creates it */
+	h->base = event_base_new();
+	assert_non_null(h->base);
+	/* Keeps EVLOOP_ONCE blocking (done_ev is only ever activated) and bounds a hang. */
+	h->guard = evtimer_new(h->base, guard_cb, h);
+	evtimer_add(h->guard, &tv);
+	*state = h;
+	return 0;
+}
+
+/* Closes whatever the test left open and removes the temp directory. */
+static int
+teardown(void **state)
+{
+	struct harness *h = *state;
+	char *top = xstrdup(h->dir);
+
+	spool_close(h->s);
+	event_free(h->guard);
+	event_base_free(h->base);
+	*strrchr(top, '/') = '\0';
+	rm_rf(top);
+	free(top);
+	free(h->dir);
+	free(h);
+	return 0;
+}
+
+/* Every submission is acknowledged, in seq order, and comes back intact after reopening. */
+static void
+test_submit_fetch_reopen(void **state)
+{
+	struct harness *h = *state;
+	struct spool_event **v;
+	struct spool_stats st;
+	enum { N = 500 };
+	char id[32], wid[32], payload[128];
+	size_t n, i;
+	int64_t t0 = now_ms() - 60000;
+
+	h_open(h, 0);
+	for (i = 0; i < N; i++) {
+		snprintf(id, sizeof id, "ev-%03zu", i);
+		snprintf(wid, sizeof wid, "wh-%03zu", i);
+		h_submit(h, (int)i, mkev(id, wid, i % 2 ? "P1" : "P2", t0 + (int64_t)i));
+	}
+	h_wait(h, N);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(h->rec[i].called, 1);
+		assert_int_equal(h->rec[i].result, PD_OK);
+		assert_int_equal(h->rec[i].duplicate, 0);
+	}
+	assert_true(h->nnotify >= 1);
+
+	spool_stats(h->s, &st);
+	assert_int_equal(st.pending, N);
+	assert_int_equal(st.dead, 0);
+	assert_int_equal(st.delivered, 0);
+	assert_int_equal(st.oldest_pending_ms, t0);
+
+	for (int round = 0; round < 2; round++) {
+		n = fetch_all(h, &v);
+		assert_int_equal(n, N);
+		for (i = 0; i < n; i++) {
+			snprintf(id, sizeof id, "ev-%03zu", i);
+			snprintf(wid, sizeof wid, "wh-%03zu", i);
+			snprintf(payload, sizeof payload,
+			         "{\"event_id\":\"%s\",\"event_type\":\"incident.triggered\"}", id);
+			if (i > 0)
+				assert_true(v[i]->seq > v[i - 1]->seq);
+			assert_string_equal(v[i]->event_id, id);
+			assert_string_equal(v[i]->webhook_id, wid);
+			assert_string_equal(v[i]->event_type, "incident.triggered");
+			assert_string_equal(v[i]->trigger, "pagerduty.incident.triggered");
+			assert_string_equal(v[i]->order_key, i % 2 ? "incident:P1" : "incident:P2");
+			assert_string_equal(v[i]->payload, payload);
+			assert_int_equal(v[i]->payload_len, strlen(payload));
+			assert_int_equal(v[i]->received_ms, t0 + (int64_t)i);
+			assert_int_equal(v[i]->state, SPOOL_PENDING);
+			assert_int_equal(v[i]->attempts, 0);
+			assert_int_equal(v[i]->next_attempt_ms, 0);
+			assert_null(v[i]->last_error);
+			assert_null(v[i]->dead_reason);
+		}
+		free_fetched(v, n);
+		/* Everything acknowledged is on disk: it all comes back. */
+		h_reopen(h, 0);
+	}
+	spool_stats(h->s, &st);
+	assert_int_equal(st.pending, N);
+}
+
+/* spool_fetch honours after and max. */
+static void
+test_fetch_after(void **state)
+{
+	struct harness *h = *state;
+	struct spool_event **v, **w;
+	size_t n, m, i;
+	char id[32];
+
+	h_open(h, 0);
+	for (i = 0; i < 10; i++) {
+		snprintf(id, sizeof id, "f-%zu", i);
+		h_submit(h, (int)i, mkev(id, NULL, "P1", 1000));
+	}
+	h_wait(h, 10);
+	n = fetch_all(h, &v);
+	assert_int_equal(n, 10);
+
+	m = spool_fetch(h->s, v[3]->seq, 4, &w);
+	assert_int_equal(m, 4);
+	for (i = 0; i < m; i++)
+		assert_int_equal(w[i]->seq, v[4 + i]->seq);
+	free_fetched(w, m);
+
+	m = spool_fetch(h->s, v[9]->seq, 100, &w);
+	assert_int_equal(m, 0);
+	assert_null(w);
+	m = spool_fetch(h->s, 0, 0, &w);
+	assert_int_equal(m, 0);
+	free_fetched(v, n);
+}
+
+/* Same event_id or same X-Webhook-Id is a duplicate, within one batch and across batches. */
+static void
+test_duplicates(void **state)
+{
+	struct harness *h = *state;
+	int notified;
+
+	assert_int_equal(spool_open(h->dir, DURABILITY_FSYNC, 0, &h->s), PD_OK);
+	/* Queued before the writer starts, so all five share one transaction. */
+	h->rec[0].h = h->rec[1].h = h->rec[2].h = h->rec[3].h = h->rec[4].h = h;
+	assert_int_equal(spool_submit(h->s, mkev("e1", "w1", "P1", 1), commit_cb, &h->rec[0]),
+	                 PD_OK);
+	assert_int_equal(spool_submit(h->s, mkev("e1", "w2", "P1", 2), commit_cb, &h->rec[1]),
+	                 PD_OK);
+	assert_int_equal(spool_submit(h->s, mkev("e3", "w1", "P1", 3), commit_cb, &h->rec[2]),
+	                 PD_OK);
+	assert_int_equal(spool_submit(h->s, mkev("e4", NULL, "P1", 4), commit_cb, &h->rec[3]),
+	                 PD_OK);
+	assert_int_equal(spool_submit(h->s, mkev("e5", NULL, "P1", 5), commit_cb, &h->rec[4]),
+	                 PD_OK);
+	assert_int_equal(spool_start(h->s, h->base, notify_cb, h), PD_OK);
+	h_wait(h, 5);
+	assert_int_equal(h->rec[0].duplicate, 0);
+	assert_int_equal(h->rec[1].duplicate, 1); /* same event_id */
+	assert_int_equal(h->rec[2].duplicate, 1); /* same webhook id */
+	assert_int_equal(h->rec[3].duplicate, 0); /* NULL webhook ids never clash */
+	assert_int_equal(h->rec[4].duplicate, 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(h->rec[i].result, PD_OK);
+	assert_int_equal(h->nnotify, 1);
+
+	/* A later batch of duplicates only: acknowledged, no new row, no notify. */
+	notified = h->nnotify;
+	h_submit(h, 5, mkev("e1", NULL, "P1", 6));
+	h_submit(h, 6, mkev("e9", "w1", "P1", 7));
+	h_wait(h, 7);
+	assert_int_equal(h->rec[5].duplicate, 1);
+	assert_int_equal(h->rec[6].duplicate, 1);
+	assert_int_equal(h->rec[5].result, PD_OK);
+	assert_int_equal(h->nnotify, notified);
+
+	spool_close(h->s);
+	h->s = NULL;
+	assert_int_equal(db_int(h, "SELECT count(*) FROM events"), 3);
+	assert_int_equal(db_int(h, "SELECT received_ms FROM events WHERE event_id = 'e1'"), 1);
+	assert_int_equal(db_int(h, "SELECT count(*) FROM events WHERE webhook_id = 'w1'"), 1);
+}
+
+/* pending + dead (+ queued) is capped; delivered rows do not count. */
+static void
+test_capacity(void **state)
+{
+	struct harness *h = *state;
+
+	/* Not started yet: the first three are only queued, and queued counts too. */
+	assert_int_equal(spool_open(h->dir, DURABILITY_OS, 3, &h->s), PD_OK);
+	h_submit(h, 0, mkev("c1", NULL, "P1", 1));
+	h_submit(h, 1, mkev("c2", NULL, "P1", 2));
+	h_submit(h, 2, mkev("c3", NULL, "P1", 3));
+	assert_int_equal(spool_submit(h->s, mkev("c4", NULL, "P1", 4), commit_cb, &h->rec[3]),
+	                 PD_ERR_SPOOL_FULL);
+	assert_int_equal(spool_start(h->s, h->base, notify_cb, h), PD_OK);
+	h_wait(h, 3);
+	assert_int_equal(spool_submit(h->s, mkev("c4", NULL, "P1", 4), commit_cb, &h->rec[3]),
+	                 PD_ERR_SPOOL_FULL);
+	assert_int_equal(h->rec[3].called, 0);
+
+	/* One delivered frees a place. */
+	spool_delivered(h->s, pending_seq(h, "c1"));
+	h_reopen(h, 3);
+	h_submit(h, 3, mkev("c4", NULL, "P1", 4));
+	h_wait(h, 4);
+	assert_int_equal(h->rec[3].result, PD_OK);
+	assert_int_equal(spool_submit(h->s, mkev("c5", NULL, "P1", 5), commit_cb, &h->rec[4]),
+	                 PD_ERR_SPOOL_FULL);
+
+	/* A dead letter still holds its place. */
+	spool_dead(h->s, pending_seq(h, "c2"), 1, "st2 answered 400");
+	h_reopen(h, 3);
+	assert_int_equal(spool_submit(h->s, mkev("c5", NULL, "P1", 5), commit_cb, &h->rec[4]),
+	                 PD_ERR_SPOOL_FULL);
+	/* A larger limit takes it. */
+	h_reopen(h, 4);
+	h_submit(h, 4, mkev("c5", NULL, "P1", 5));
+	h_wait(h, 5);
+	assert_int_equal(h->rec[4].result, PD_OK);
+	assert_int_equal(h->rec[4].duplicate, 0);
+}
+
+/* Delivered, retry-later and dead outcomes reach the disk; stale outcomes change nothing. */
+static void
+test_outcomes(void **state)
+{
+	struct harness *h = *state;
+	struct spool_event **v;
+	struct spool_stats st;
+	int64_t s1, s2, s3, next = now_ms() + 30000, t0 = now_ms();
+	size_t n;
+
+	h_open(h, 0);
+	h_submit(h, 0, mkev("o1", "wo1", "P1", 1));
+	h_submit(h, 1, mkev("o2", "wo2", "P1", 2));
+	h_submit(h, 2, mkev("o3", "wo3", "P2", 3));
+	h_wait(h, 3);
+	s1 = pending_seq(h, "o1");
+	s2 = pending_seq(h, "o2");
+	s3 = pending_seq(h, "o3");
+
+	spool_retry_later(h->s, s1, 1, next, "st2 answered 503");
+	spool_delivered(h->s, s1);
+	spool_retry_later(h->s, s2, 2, next, "connection refused");
+	spool_dead(h->s, s3, 5, "st2 answered 400: unknown trigger");
+	/* Outcomes for rows no longer pending: ignored. */
+	spool_dead(h->s, s1, 9, "late");
+	spool_retry_later(h->s, s3, 9, next, "late");
+	h_reopen(h, 0);
+
+	spool_stats(h->s, &st);
+	assert_int_equal(st.pending, 1);
+	assert_int_equal(st.delivered, 1);
+	assert_int_equal(st.dead, 1);
+	assert_int_equal(st.oldest_pending_ms, 2);
+
+	n = fetch_all(h, &v);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0]->seq, s2);
+	assert_int_equal(v[0]->attempts, 2);
+	assert_int_equal(v[0]->next_attempt_ms, next);
+	assert_string_equal(v[0]->last_error, "connection refused");
+	free_fetched(v, n);
+
+	assert_int_equal(db_int(h, "SELECT state FROM events WHERE event_id = 'o1'"), 1);
+	/* The successful attempt counts: one failure plus one success. */
+	assert_int_equal(db_int(h, "SELECT attempts FROM events WHERE event_id = 'o1'"), 2);
+	assert_true(db_int(h, "SELECT delivered_ms FROM events WHERE event_id = 'o1'") >= t0);
+	assert_int_equal(db_int(h, "SELECT state FROM events WHERE event_id = 'o3'"), 2);
+	assert_int_equal(db_int(h, "SELECT attempts FROM events WHERE event_id = 'o3'"), 5);
+	assert_true(db_int(h, "SELECT dead_ms FROM events WHERE event_id = 'o3'") >= t0);
+	assert_int_equal(db_int(h, "SELECT count(*) FROM events WHERE event_id = 'o3' AND "
+	                           "dead_reason = 'st2 answered 400: unknown trigger'"),
+	                 1);
+}
+
+/* Delivered rows go after the horizon (both received and delivered before it); others stay. */
+static void
+test_prune(void **state)
+{
+	struct harness *h = *state;
+	int64_t now = now_ms(), old = now - 10 * DAY_MS;
+
+	h_open(h, 0);
+	h_submit(h, 0, mkev("old1", "wold1", "P1", old));
+	h_submit(h, 1, mkev("old2", NULL, "P1", old + 1));
+	h_submit(h, 2, mkev("oldpending", NULL, "P1", old + 2));
+	h_submit(h, 3, mkev("olddead", NULL, "P1", old + 3));
+	h_submit(h, 4, mkev("new", NULL, "P1", now));
+	h_wait(h, 5);
+	spool_delivered(h->s, pending_seq(h, "old1"));
+	spool_delivered(h->s, pending_seq(h, "old2"));
+	spool_delivered(h->s, pending_seq(h, "new"));
+	spool_dead(h->s, pending_seq(h, "olddead"), 3, "rejected");
+	/* Delivered just now: inside the horizon even though received 10 days ago. */
+	spool_prune(h->s, now_ms());
+	h_reopen(h, 0);
+	assert_int_equal(db_int(h, "SELECT count(*) FROM events WHERE state = 1"), 3);
+
+	/* old1 was delivered 8 days ago: only it goes at the real clock. */
+	spool_close(h->s);
+	h->s = NULL;
+	db_exec(h, "UPDATE events SET delivered_ms = delivered_ms - 8 * 86400000 "
+	           "WHERE event_id = 'old1'");
+	h_open(h, 0);
+	spool_prune(h->s, now_ms());
+	h_reopen(h, 0);
+	assert_int_equal(db_int(h, "SELECT count(*) FROM events WHERE event_id = 'old1'"), 0);
+	assert_int_equal(db_int(h, "SELECT count(*) FROM events WHERE state = 1"), 2);
+
+	/* Past the horizon the dedup forgets old1 but still knows old2. */
+	h_submit(h, 5, mkev("old1", "wold1", "P1", old));
+	h_submit(h, 6, mkev("old2", NULL, "P1", old + 1));
+	h_wait(h, 7);
+	assert_int_equal(h->rec[5].duplicate, 0);
+	assert_int_equal(h->rec[6].duplicate, 1);
+
+	/* Eight days on, every delivered row goes; pending and dead ones never. */
+	spool_prune(h->s, now_ms() + 8 * DAY_MS);
+	h_reopen(h, 0);
+	assert_int_equal(db_int(h, "SELECT count(*) FROM events WHERE state = 1"), 0);
+	assert_int_equal(db_int(h, "SELECT state FROM events WHERE event_id = 'oldpending'"), 0);
+	assert_int_equal(db_int(h, "SELECT state FROM events WHERE event_id = 'olddead'"), 2);
+	assert_int_equal(db_int(h, "SELECT state FROM events WHERE event_id = 'old1'"), 0);
+}
+
+/* Callback that submits during spool_close: must be refused at once. */
+static void
+closing_cb(enum pd_err result, int duplicate, void *arg)
+{
+	struct cbrec *r = arg;
+	struct spool_event *ev = mkev("late", NULL, "P1", 1);
+
+	commit_cb(result, duplicate, arg);
+	/* Refused, and freed all the same (ASan checks that). */
+	assert_int_equal(spool_submit(r->h->s, ev, commit_cb, r), PD_ERR_SPOOL_IO);
+}
+
+/* spool_close commits what is queued and runs the callbacks before returning. */
+static void
+test_close_runs_callbacks(void **state)
+{
+	struct harness *h = *state;
+	struct spool_event *bad;
+
+	/* Never started: close commits on the calling thread. */
+	assert_int_equal(spool_open(h->dir, DURABILITY_FSYNC, 0, &h->s), PD_OK);
+	h->rec[0].h = h->rec[1].h = h;
+	assert_int_equal(spool_submit(h->s, mkev("q1", NULL, "P1", 1), commit_cb, &h->rec[0]),
+	                 PD_OK);
+	assert_int_equal(spool_submit(h->s, mkev("q2", NULL, "P1", 2), NULL, NULL), PD_OK);
+	spool_close(h->s);
+	h->s = NULL;
+	assert_int_equal(h->rec[0].called, 1);
+	assert_int_equal(h->rec[0].result, PD_OK);
+
+	/* Started, loop never run: the callbacks still run inside close. */
+	h_open(h, 0);
+	h->rec[1].h = h;
+	assert_int_equal(spool_submit(h->s, mkev("q3", NULL, "P1", 3), closing_cb, &h->rec[1]),
+	                 PD_OK);
+	spool_delivered(h->s, pending_seq(h, "q1"));
+	spool_close(h->s);
+	h->s = NULL;
+	assert_int_equal(h->rec[1].called, 1);
+	assert_int_equal(h->rec[1].result, PD_OK);
+	assert_int_equal(db_int(h, "SELECT count(*) FROM events WHERE state = 0"), 2);
+	assert_int_equal(db_int(h, "SELECT state FROM events WHERE event_id = 'q1'"), 1);
+
+	/* An event without an id is refused (and freed). */
+	h_open(h, 0);
+	bad = mkev("x", NULL, "P1", 1);
+	free(bad->event_id);
+	bad->event_id = NULL;
+	assert_int_equal(spool_submit(h->s, bad, commit_cb, &h->rec[2]), PD_ERR_VALIDATION);
+	assert_int_equal(h->rec[2].called, 0);
+}
+
+/* A failed commit answers PD_ERR_SPOOL_IO and makes the spool unwritable until one succeeds. */
+static void
+test_commit_failure(void **state)
+{
+	struct harness *h = *state;
+	struct spool_stats st;
+	char *path = xasprintf("%s/%s", h->dir, SPOOL_DB_FILE);
+	sqlite3 *db;
+
+	h_open(h, 1);
+	assert_true(spool_writable(h->s));
+	/* Another process holds the write lock past the busy timeout. */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	h_submit(h, 0, mkev("b1", NULL, "P1", 1));
+	h_wait(h, 1);
+	assert_int_equal(h->rec[0].result, PD_ERR_SPOOL_IO);
+	assert_int_equal(h->rec[0].duplicate, 0);
+	assert_false(spool_writable(h->s));
+	spool_stats(h->s, &st);
+	assert_int_equal(st.pending, 0);
+
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	free(path);
+	/* The failed submission released its place (max_events is 1). */
+	h_submit(h, 1, mkev("b1", NULL, "P1", 1));
+	h_wait(h, 2);
+	assert_int_equal(h->rec[1].result, PD_OK);
+	assert_int_equal(h->rec[1].duplicate, 0);
+	assert_true(spool_writable(h->s));
+}
+
+/* Bad locations and foreign or future databases are refused. */
+static void
+test_open_errors(void **state)
+{
+	struct harness *h = *state;
+	struct spool *s = (struct spool *)h; /* any non-NULL: a failed open clears it */
+	struct stat st;
+	char *file, *under, *nested, *db;
+	int fd;
+	mode_t old;
+
+	file = xasprintf("%s.file", h->dir);
+	fd = open(file, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(spool_open(file, DURABILITY_FSYNC, 0, &s), PD_ERR_SPOOL_IO);
+	assert_null(s);
+	under = xasprintf("%s/sub", file);
+	assert_int_equal(spool_open(under, DURABILITY_FSYNC, 0, &s), PD_ERR_SPOOL_IO);
+	assert_int_equal(spool_open("", DURABILITY_FSYNC, 0, &s), PD_ERR_SPOOL_IO);
+
+	/* Parents are created, 0750. */
+	old = umask(022);
+	nested = xasprintf("%s/a/b", h->dir);
+	assert_int_equal(spool_open(nested, DURABILITY_OS, 0, &s), PD_OK);
+	umask(old);
+	assert_true(spool_writable(s));
+	spool_close(s);
+	assert_int_equal(stat(nested, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0750);
+	*strrchr(nested, '/') = '\0';
+	assert_int_equal(stat(nested, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0750);
+
+	/* A newer schema is not touched. */
+	db_exec(h, "PRAGMA user_version = 99");
+	assert_int_equal(spool_open(h->dir, DURABILITY_FSYNC, 0, &s), PD_ERR_SPOOL_IO);
+	db_exec(h, "PRAGMA user_version = 1");
+
+	/* Not a database at all. */
+	db = xasprintf("%s/%s", h->dir, SPOOL_DB_FILE);
+	fd = open(db, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "this is not sqlite, just text padding it out......", 50), 50);
+	close(fd);
+	assert_int_equal(spool_open(h->dir, DURABILITY_FSYNC, 0, &s), PD_ERR_SPOOL_IO);
+
+	unlink(file);
+	free(file);
+	free(under);
+	free(nested);
+	free(db);
+}
+
+/* The crash child's state (a separate process: a global is simplest). */
+static struct {
+	int fd;
+	int acked;
+	int target;
+	int kill;
+} crash;
+
+/* Child's commit callback: reports the id once durable, dies at the target. */
+static void
+crash_cb(enum pd_err result, int duplicate, void *arg)
+{
+	char line[64];
+	int len;
+
+	if (result != PD_OK)
+		_exit(5);
+	len = snprintf(line, sizeof line, "%s\n", (const char *)arg);
+	if (write(crash.fd, line, (size_t)len) != len)
+		_exit(6);
+	if (++crash.acked == crash.target) {
+		if (crash.kill)
+			raise(SIGKILL);
+		_exit(0);
+	}
+}
+
+/* The child: submits many events and dies abruptly once target are acknowledged. */
+static void PD_NORETURN
+crash_child(const char *dir, int fd, int target, int kill, enum durability dur)
+{
+	enum { N = 2000 };
+	struct event_base *base = event_base_new();
+	struct event *keep = evtimer_new(base, NULL, NULL);
+	struct timeval tv = {GUARD_SECS, 0};
+	struct spool *s;
+	char *id;
+	int i;
+
+	crash.fd = fd;
+	crash.target = target;
+	crash.kill = kill;
+	if (spool_open(dir, dur, 0, &s) != PD_OK || spool_start(s, base, NULL, NULL) != PD_OK)
+		_exit(3);
+	for (i = 1; i <= N; i++) {
+		/* Never freed: the process dies without cleaning up, on purpose. */
+		id = xasprintf("crash-%04d", i);
+		if (spool_submit(s, mkev(id, NULL, "P9", i), crash_cb, id) != PD_OK)
+			_exit(4);
+		/* Let callbacks run while submitting, so the kill lands mid-stream. */
+		if (i % 100 == 0)
+			event_base_loop(base, EVLOOP_NONBLOCK);
+	}
+	evtimer_add(keep, &tv);
+	event_base_dispatch(base);
+	_exit(7); /* the guard fired: target never reached */
+}
+
+/* Every event acknowledged before an abrupt death is pending after reopening. */
+static void
+crash_case(struct harness *h, int kill, enum durability dur)
+{
+	enum { TARGET = 700 };
+	char buf[65536], *line, *end, *sql;
+	size_t len = 0;
+	ssize_t got;
+	pid_t pid;
+	int p[2], status, n = 0;
+
+	assert_int_equal(pipe(p), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		crash_child(h->dir, p[1], TARGET, kill, dur);
+	}
+	close(p[1]);
+	while ((got = read(p[0], buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)got;
+	close(p[0]);
+	buf[len] = '\0';
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (kill) {
+		assert_true(WIFSIGNALED(status));
+		assert_int_equal(WTERMSIG(status), SIGKILL);
+	} else {
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+
+	for (line = buf; (end = strchr(line, '\n')) != NULL; line = end + 1) {
+		*end = '\0';
+		sql = xasprintf("SELECT state FROM events WHERE event_id = '%s'", line);
+		assert_int_equal(db_int(h, sql), SPOOL_PENDING);
+		free(sql);
+		n++;
+	}
+	assert_int_equal(n, TARGET);
+	/* And the spool opens cleanly, every acknowledged event ready to forward. */
+	h_open(h, 0);
+	{
+		struct spool_stats st;
+
+		spool_stats(h->s, &st);
+		assert_true(st.pending >= TARGET);
+	}
+}
+
+/* kill -9 with durability fsync. */
+static void
+test_crash_sigkill(void **state)
+{
+	crash_case(*state, 1, DURABILITY_FSYNC);
+}
+
+/* _exit() without spool_close, durability os. */
+static void
+test_crash_exit(void **state)
+{
+	crash_case(*state, 0, DURABILITY_OS);
+}
+
+/* The spool needs a thread-enabled libevent, as serve sets it up. */
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_submit_fetch_reopen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetch_after, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_capacity, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_outcomes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_close_runs_callbacks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_commit_failure, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crash_sigkill, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crash_exit, setup, teardown),
+	};
+
+	evthread_use_pthreads();
+	log_setup(LOG_ERROR, LOG_FORMAT_TEXT);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
