@@ -138,7 +138,9 @@ void http_resp_free(struct http_resp *);
 
 /* common/cli.c */
 struct pd_config;
-/* Loads -c FILE (or the default), prints every problem as file:line, exits on error. */
+/* Loads -c FILE (or the default) and prints every problem as file:line; NULL on any. */
+struct pd_config *cli_try_config(const char *path, int needs);
+/* The same, but exits with the config exit status on error. */
 struct pd_config *cli_load_config(const char *path, int needs);
 
 /* config/config.c */

@@ -231,30 +231,6 @@ spool_format_size(int64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%.1f %s", v, units[u]);
 }
 
-/* Loads the config as every subcommand does, without exiting on error. */
-static struct pd_config *
-spool_load_config(const char *path)
-{
-	struct pd_config *cfg = config_new();
-	struct pd_strlist problems = {NULL, 0};
-	size_t i;
-
-	if (path == NULL)
-		path = config_default_path();
-	config_load(cfg, path, &problems);
-	if (problems.n == 0)
-		config_check_needs(cfg, CONFIG_NEED_NONE, &problems);
-	if (problems.n > 0) {
-		for (i = 0; i < problems.n; i++)
-			fprintf(stderr, "%s\n", problems.v[i]);
-		strlist_free(&problems);
-		config_free(cfg);
-		return NULL;
-	}
-	log_setup(cfg->debug ? LOG_DEBUG : cfg->log_level, cfg->log_format);
-	return cfg;
-}
-
 /* Opens an existing spool database; the CLI never creates one. */
 static enum pd_err
 spool_cli_open(struct spool_cli *c)
@@ -915,7 +891,7 @@ cmd_spool(int argc, char **argv)
 		json_decref(ids);
 	}
 
-	if ((cfg = spool_load_config(config)) == NULL) {
+	if ((cfg = cli_try_config(config, CONFIG_NEED_NONE)) == NULL) {
 		rc = pd_err_exit(PD_ERR_CONFIG);
 		goto out;
 	}
