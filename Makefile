@@ -1,11 +1,12 @@
 # Makefile: the two commands of the README, plus the usual targets.
 #   make run   install what is missing, build, serve the demo config
 #   make test  install what is missing, build (plain and ASan/UBSan), run every test
+#   make bench benchmark against adnanh/webhook, Flask/gunicorn and nginx (bench/bench.py)
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build build-asan run test test-asan format clean
+.PHONY: all deps build build-asan run test bench format clean
 
 all: build
 
@@ -35,8 +36,12 @@ test: build build-asan
 	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 2
 
+# Not a test: compares st2-pagerduty with its peers on this machine and prints a table.
+bench: build
+	@PD_BIN=$(CURDIR)/$(BUILD)/st2-pagerduty python3 bench/bench.py
+
 format:
-	@clang-format -i common/*.[ch] config/*.c webhook/*.c triggers/*.c tests/unit/*.c
+	@clang-format -i common/*.[ch] config/*.c webhook/*.c triggers/*.c actions/*.c tests/unit/*.c
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -313,7 +313,7 @@ enum pd_err payload_from_event(json_t *event, const char *webhook_id, const char
 
 /* triggers/spool.c */
 #define SPOOL_DB_FILE           "spool.db"       /* inside spool.path, a directory */
-#define SPOOL_SCHEMA_VERSION    1                /* PRAGMA user_version */
+#define SPOOL_SCHEMA_VERSION    2                /* PRAGMA user_version */
 #define SPOOL_KEEP_DELIVERED_MS (7 * 86400000LL) /* dedup horizon, > PagerDuty's 48 h */
 struct spool_stats {
 	int64_t pending;
@@ -322,11 +322,15 @@ struct spool_stats {
 	int64_t oldest_pending_ms; /* received_ms of the oldest pending event, 0 if none */
 };
 typedef void spool_commit_cb(enum pd_err result, int duplicate, void *arg);
-typedef void spool_notify_cb(void *arg);
+/*
+ * Runs on the writer thread right after a commit, with the events it
+ * inserted (in seq order; ownership passes): thread-safe and quick.
+ */
+typedef void spool_notify_cb(struct spool_event **evs, size_t n, void *arg);
 
 enum pd_err spool_open(const char *path, enum durability, long max_events, struct spool **out);
 void spool_close(struct spool *); /* drains queued writes, joins the writer */
-/* Starts the writer thread; notify runs on base's thread after each commit. */
+/* Starts the writer thread; commit callbacks run on base's thread. */
 enum pd_err spool_start(struct spool *, struct event_base *, spool_notify_cb *notify, void *arg);
 /*
  * Queues ev (ownership taken) for the next group commit. cb runs on the
@@ -345,7 +349,7 @@ void spool_dead(struct spool *, int64_t seq, int attempts, const char *reason);
 /* Queues one bounded pass dropping delivered rows older than the horizon at now (tests). */
 void spool_prune(struct spool *, int64_t now);
 /*
- * Up to max pending events with seq > after, in seq order. Loop thread only.
+ * Up to max pending events with seq > after, in seq order. Any one thread.
  * *out is an array (NULL when 0 is returned): spool_event_free each, free it.
  */
 size_t spool_fetch(struct spool *, int64_t after, size_t max, struct spool_event ***out);
@@ -356,10 +360,14 @@ int spool_writable(struct spool *);
 int cmd_spool(int, char **);
 
 /* triggers/forward.c */
-struct forwarder *forward_new(struct event_base *, const struct pd_config *, struct spool *);
-void forward_kick(void *forwarder); /* a spool_notify_cb: new events committed */
-/* Stops taking new events; done runs once in-flight requests have finished. */
+/* Starts the forwarder on a thread of its own; it loads what the spool holds. */
+struct forwarder *forward_new(const struct pd_config *, struct spool *);
+/* A spool_notify_cb: events just committed, handed over as they are. */
+void forward_handoff(struct spool_event **evs, size_t n, void *forwarder);
+/* Stops taking new events; done runs on the forwarder's thread once none is in flight. */
 void forward_stop(struct forwarder *, void (*done)(void *), void *arg);
+/* Ends the forwarder's thread: before spool_close, which may still hand events over. */
+void forward_join(struct forwarder *);
 void forward_free(struct forwarder *);
 
 /* triggers/register.c */

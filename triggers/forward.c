@@ -6,7 +6,13 @@
  *
  * DESIGN
  *
- * Everything here runs on the daemon's event_base thread: no locks. HTTP
+ * The forwarder runs on a thread of its own with its own event_base, so
+ * that delivering triggers never delays answering PagerDuty and the two
+ * can use two cores. It shares nothing with the receiver's loop but the
+ * spool (thread-safe) and the metrics (atomic); its only other entry
+ * points are forward_handoff() (called by the spool's writer thread) and
+ * forward_stop(), which hand work over through events and a locked inbox.
+ * Inside the thread there are no locks. HTTP
  * is libcurl's multi interface driven by libevent, curl's "hiperfifo"
  * pattern: libcurl says which sockets to watch (CURLMOPT_SOCKETFUNCTION,
  * mirrored into one libevent event per socket) and when to wake it
@@ -16,14 +22,21 @@
  * and reuses them, so steady forwarding costs no TCP or TLS handshakes.
  *
  * The spool is the queue; the forwarder only holds a window of at most
- * FW_WINDOW_MAX pending events in memory, in seq order, loaded with
- * spool_fetch(after = the last seq loaded). It is refilled when the spool
- * reports a commit (forward_kick), and by the one-second tick, whose jobs
- * are: (1) refill, which also picks up dead letters re-queued by
+ * FW_WINDOW_MAX pending events in memory, in seq order. In the common case
+ * the window is fed by the spool's writer, which hands over each commit's
+ * new events as they are (forward_handoff): they are taken only if their
+ * seq follows the last one loaded, so the window never skips an event (a
+ * row another process inserted leaves a gap; so does a refused duplicate,
+ * which costs a refill from the database, nothing more).
+ * Anything else (the window full, a gap because another process wrote,
+ * the start) sets "backlog", and the window is then refilled from the
+ * database with spool_fetch(after = the last seq loaded) until it has
+ * caught up; handed-over events it already has are dropped. The one-second
+ * tick's jobs: (1) a refill, which also picks up dead letters re-queued by
  * `spool retry` from another process (they get new seqs); (2) start the
  * retries that have come due; (3) retry the sink after a write error.
- * While the spool holds more than the window (a backlog), refills wait
- * for FW_REFILL_MIN free slots so that fetches come in batches.
+ * While the spool holds more than the window, refills wait for
+ * FW_REFILL_MIN free slots so that fetches come in batches.
  *
  * Order per incident: events sharing an order_key form a chain in the
  * window, and only the chain's head (its oldest event) may be in flight
@@ -45,6 +58,12 @@
  * Everything else (connection errors, timeouts, 401/403, 404, 408, 429,
  * 5xx) is retried after min(60 s, 1 s * 2^(attempts-1)), jittered
  * uniformly over its upper half and at least Retry-After on 429/503.
+ * Those failures also close a gate for every event, since they say st2 as
+ * a whole is down, overloaded or misconfigured: nothing starts until the
+ * gate's own backoff has passed, then one request at a time probes until
+ * one succeeds. An outage thus costs one attempt per backoff, not one per
+ * event, and the event that failed waits out its own backoff, so a single
+ * event st2 keeps failing on cannot hold the gate shut for the others.
  * Retries never give up: StackStorm may be down or misconfigured for
  * hours, and an event PagerDuty was told we accepted must not be lost. An
  * operator sees them in `spool status` and the logs, and can purge them by
@@ -57,7 +76,10 @@
  * transfers in flight; events not started stay pending in the spool.
  */
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <pthread.h>
 #include <sys/types.h>
 #include <ctype.h>
 #include <errno.h>
@@ -85,6 +107,7 @@
 #define FW_REFILL_MIN  (FW_WINDOW_MAX / 4)
 #define FW_KEY_BUCKETS 1024
 #define FW_TICK_MS     1000
+#define FW_NICE        10    /* the forwarder thread's niceness: see fw_thread() */
 #define FW_BACKOFF_MS  1000  /* first retry after 0.5-1 s */
 #define FW_BACKOFF_MAX 60000 /* never wait more than a minute */
 #define FW_CONNECT_MS  5000
@@ -148,11 +171,26 @@ struct forwarder {
 	int sink_failures;
 	int64_t sink_due;
 
+	struct event_base *own_base; /* = base; freed by forward_free */
+	pthread_t thread;
+	int started;
+
 	CURLM *multi;
 	struct event *curl_timer;
 	struct event *tick;
 	struct event *done_ev;
+	struct event *stop_ev;
+	struct event *inbox_ev;
 	LIST_HEAD(, fw_sock) socks;
+
+	/* Events handed over by the spool's writer thread, guarded by inbox_mu. */
+	pthread_mutex_t inbox_mu;
+	struct spool_event **inbox;
+	size_t ninbox;
+
+	/* Closed after an st2-wide failure until gate_due; then one probe at a time. */
+	int gate_failures;
+	int64_t gate_due;
 
 	struct fw_window window;
 	size_t nwindow;
@@ -370,6 +408,46 @@ fw_healthy(struct forwarder *fw)
 	fw->problem = NULL;
 }
 
+/* An st2-wide failure: close the gate for a backoff (at least retry_after_s). */
+static void
+fw_gate_close(struct forwarder *fw, int64_t retry_after_s)
+{
+	int64_t delay = fw_backoff_ms(++fw->gate_failures);
+
+	if (retry_after_s > FW_BACKOFF_MAX / 1000)
+		retry_after_s = FW_BACKOFF_MAX / 1000;
+	if (retry_after_s * 1000 > delay)
+		delay = retry_after_s * 1000;
+	fw->gate_due = mono_ms() + delay;
+}
+
+/*
+ * A probe got through: st2 is back. The events that failed during the
+ * outage need not wait out their own backoffs, which by then can be a
+ * minute long: they go now, in order as always.
+ */
+static void
+fw_gate_reopen(struct forwarder *fw)
+{
+	struct fw_item *it;
+
+	fw->gate_failures = 0;
+	TAILQ_FOREACH(it, &fw->window, entry)
+	{
+		if (it->state == FW_WAITING)
+			it->due = 0;
+	}
+}
+
+/* May a request start now? Not while the gate is shut; one at a time while probing. */
+static int
+fw_gate_open(const struct forwarder *fw, int64_t now)
+{
+	if (fw->gate_failures == 0)
+		return 1;
+	return now >= fw->gate_due && fw->in_flight == 0;
+}
+
 /* The head of its chain reached st2 (or the sink): record and let the next one go. */
 static void
 fw_delivered(struct forwarder *fw, struct fw_item *it)
@@ -548,12 +626,15 @@ fw_outcome(struct forwarder *fw, struct fw_item *it, CURLcode cc, long status,
 		snprintf(kind, sizeof kind, "curl %d", (int)cc);
 		fw_problem(fw, LOG_WARN, kind, "forward: cannot reach st2, retrying with backoff",
 		           it->ev, msg);
+		fw_gate_close(fw, 0);
 		fw_retry(fw, it, msg, 0);
 		free(msg);
 		return;
 	}
 	r = fw_rule(status);
 	if (r->verdict == FW_DELIVER) {
+		if (fw->gate_failures > 0)
+			fw_gate_reopen(fw);
 		fw_healthy(fw);
 		fw_delivered(fw, it);
 		return;
@@ -566,6 +647,7 @@ fw_outcome(struct forwarder *fw, struct fw_item *it, CURLcode cc, long status,
 	} else {
 		snprintf(kind, sizeof kind, "http %ld", status);
 		fw_problem(fw, r->level, kind, r->msg, it->ev, msg);
+		fw_gate_close(fw, r->verdict == FW_RETRY_AFTER ? retry_after_s : 0);
 		fw_retry(fw, it, msg, r->verdict == FW_RETRY_AFTER ? retry_after_s : 0);
 	}
 	free(msg);
@@ -778,6 +860,8 @@ fw_dispatch(struct forwarder *fw)
 	}
 	for (it = TAILQ_FIRST(&fw->window); it != NULL && fw->in_flight < FW_MAX_IN_FLIGHT;
 	     it = TAILQ_NEXT(it, entry)) {
+		if (!fw_gate_open(fw, now))
+			break;
 		if (fw_item_ready(it, now))
 			fw_start(fw, it);
 	}
@@ -787,7 +871,7 @@ fw_dispatch(struct forwarder *fw)
 static void
 fw_maybe_done(struct forwarder *fw)
 {
-	if (fw->stopping && fw->in_flight == 0 && fw->done != NULL)
+	if (fw->stopping && fw->in_flight == 0)
 		event_active(fw->done_ev, EV_TIMEOUT, 1);
 }
 
@@ -911,14 +995,20 @@ fw_curl_timer(CURLM *multi, long timeout_ms, void *arg)
 	return 0;
 }
 
-/* The one-second tick: refill (CLI retries, missed notifies), due retries, sink retry. */
+/* The one-second tick: refill (CLI retries, missed hand-overs), due retries, sink retry. */
 static void
 fw_tick(evutil_socket_t fd, short events, void *arg)
 {
-	forward_kick(arg);
+	struct forwarder *fw = arg;
+
+	if (fw->stopping)
+		return;
+	fw->backlog = 1;
+	fw_refill(fw);
+	fw_dispatch(fw);
 }
 
-/* Runs the stop callback from the loop, outside libcurl's callbacks. */
+/* Runs the stop callback outside libcurl's callbacks, then ends the thread's loop. */
 static void
 fw_done_event(evutil_socket_t fd, short events, void *arg)
 {
@@ -928,21 +1018,91 @@ fw_done_event(evutil_socket_t fd, short events, void *arg)
 	fw->done = NULL;
 	if (done != NULL)
 		done(fw->done_arg);
+	event_base_loopbreak(fw->base);
 }
 
-/* Creates the forwarder on base; it starts working at the first forward_kick(). */
+/* forward_stop() on the forwarder's thread: no new requests, wait for those in flight. */
+static void
+fw_stop_event(evutil_socket_t fd, short events, void *arg)
+{
+	struct forwarder *fw = arg;
+
+	fw->stopping = 1;
+	event_del(fw->tick);
+	if (fw->in_flight == 0)
+		event_active(fw->done_ev, EV_TIMEOUT, 1);
+}
+
+/*
+ * Takes the events the spool's writer handed over: those that follow the
+ * window's last seq join it; any other case leaves them to a refill.
+ */
+static void
+fw_inbox_event(evutil_socket_t fd, short events, void *arg)
+{
+	struct forwarder *fw = arg;
+	struct spool_event **evs, *ev;
+	size_t n, i;
+
+	pthread_mutex_lock(&fw->inbox_mu);
+	evs = fw->inbox;
+	n = fw->ninbox;
+	fw->inbox = NULL;
+	fw->ninbox = 0;
+	pthread_mutex_unlock(&fw->inbox_mu);
+
+	for (i = 0; i < n; i++) {
+		ev = evs[i];
+		if (ev->seq <= fw->last_seq || fw->stopping) {
+			spool_event_free(ev); /* loaded by a refill already, or not needed */
+			continue;
+		}
+		if (fw->backlog || ev->seq != fw->last_seq + 1 || fw->nwindow >= FW_WINDOW_MAX ||
+		    fw_unsendable(ev) != NULL) {
+			fw->backlog = 1;
+			spool_event_free(ev);
+			continue;
+		}
+		fw_item_add(fw, ev);
+	}
+	free(evs);
+	fw_dispatch(fw);
+}
+
+/* The forwarder's thread: its loop runs until the stop has finished. */
+static void *
+fw_thread(void *arg)
+{
+	struct forwarder *fw = arg;
+
+	/*
+	 * When the CPU is short, answering PagerDuty within its deadline comes
+	 * first and delivery can lag: the spool holds what is not sent yet. A
+	 * lower priority for this thread alone says so to the scheduler.
+	 */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), FW_NICE) != 0)
+		log_debug("forward: cannot lower the forwarder's priority: %s", strerror(errno));
+	event_base_dispatch(fw->base);
+	return NULL;
+}
+
+/* Creates the forwarder and starts its thread, which loads what the spool holds. */
 struct forwarder *
-forward_new(struct event_base *base, const struct pd_config *cfg, struct spool *spool)
+forward_new(const struct pd_config *cfg, struct spool *spool)
 {
 	struct forwarder *fw = xcalloc(1, sizeof *fw);
 	struct timeval tv = {FW_TICK_MS / 1000, (FW_TICK_MS % 1000) * 1000};
 	size_t len;
+	int rc;
 
-	fw->base = base;
+	if ((fw->base = fw->own_base = event_base_new()) == NULL)
+		fatal("forward: cannot create an event loop");
 	fw->spool = spool;
 	fw->sink_fd = -1;
 	fw->sink_fsync = cfg->spool_durability == DURABILITY_FSYNC;
 	fw->verify_tls = cfg->st2_verify_tls;
+	fw->backlog = 1; /* whatever a previous run left in the spool */
+	pthread_mutex_init(&fw->inbox_mu, NULL);
 	TAILQ_INIT(&fw->window);
 	LIST_INIT(&fw->socks);
 	if (cfg->st2_api_url != NULL) {
@@ -958,9 +1118,11 @@ forward_new(struct event_base *base, const struct pd_config *cfg, struct spool *
 	else if (cfg->st2_auth_token != NULL && cfg->st2_auth_token[0] != '\0')
 		fw->auth = xasprintf("X-Auth-Token: %s", cfg->st2_auth_token);
 
-	if ((fw->curl_timer = evtimer_new(base, fw_curl_timeout, fw)) == NULL ||
-	    (fw->tick = event_new(base, -1, EV_PERSIST, fw_tick, fw)) == NULL ||
-	    (fw->done_ev = evtimer_new(base, fw_done_event, fw)) == NULL)
+	if ((fw->curl_timer = evtimer_new(fw->base, fw_curl_timeout, fw)) == NULL ||
+	    (fw->tick = event_new(fw->base, -1, EV_PERSIST, fw_tick, fw)) == NULL ||
+	    (fw->done_ev = evtimer_new(fw->base, fw_done_event, fw)) == NULL ||
+	    (fw->stop_ev = event_new(fw->base, -1, 0, fw_stop_event, fw)) == NULL ||
+	    (fw->inbox_ev = event_new(fw->base, -1, 0, fw_inbox_event, fw)) == NULL)
 		fatal("forward: event_new failed");
 	if (fw->url != NULL) {
 		if ((fw->multi = curl_multi_init()) == NULL)
@@ -976,55 +1138,78 @@ forward_new(struct event_base *base, const struct pd_config *cfg, struct spool *
 	} else
 		log_info("forward: st2.api_url unset, triggers go to %s", fw->sink_path);
 	event_add(fw->tick, &tv);
+	/* The first pass loads the backlog at once rather than a tick later. */
+	event_active(fw->inbox_ev, EV_READ, 0);
+	if ((rc = pthread_create(&fw->thread, NULL, fw_thread, fw)) != 0)
+		fatal("forward: cannot start the forwarder thread: %s", strerror(rc));
+	fw->started = 1;
 	return fw;
 }
 
-/* spool_notify_cb: new events were committed, so load and start them. */
+/* spool_notify_cb, on the spool's writer thread: queue the new events for ours. */
 void
-forward_kick(void *arg)
+forward_handoff(struct spool_event **evs, size_t n, void *arg)
 {
 	struct forwarder *fw = arg;
 
-	if (fw->stopping)
-		return;
-	fw->backlog = 1;
-	fw_refill(fw);
-	fw_dispatch(fw);
+	pthread_mutex_lock(&fw->inbox_mu);
+	fw->inbox = xreallocarray(fw->inbox, fw->ninbox + n, sizeof *fw->inbox);
+	memcpy(fw->inbox + fw->ninbox, evs, n * sizeof *evs);
+	fw->ninbox += n;
+	pthread_mutex_unlock(&fw->inbox_mu);
+	event_active(fw->inbox_ev, EV_READ, 0);
 }
 
-/* Stops starting requests; done(arg) runs once none is in flight. */
+/*
+ * Stops starting requests; done(arg) runs on the forwarder's thread once
+ * none is in flight (so it must be thread-safe, like event_base_loopexit).
+ */
 void
 forward_stop(struct forwarder *fw, void (*done)(void *), void *arg)
 {
-	fw->stopping = 1;
-	event_del(fw->tick);
-	if (fw->in_flight == 0) {
-		if (done != NULL)
-			done(arg);
-		return;
-	}
 	fw->done = done;
 	fw->done_arg = arg;
+	event_active(fw->stop_ev, EV_READ, 0);
 }
 
-/* Frees everything; transfers still in flight are abandoned (their events stay pending). */
+/* Ends the forwarder's thread (at once if forward_stop's done has not run yet). */
+void
+forward_join(struct forwarder *fw)
+{
+	if (fw == NULL || !fw->started)
+		return;
+	event_base_loopbreak(fw->base);
+	pthread_join(fw->thread, NULL);
+	fw->started = 0;
+}
+
+/* Frees everything; abandoned transfers' events stay pending in the spool. */
 void
 forward_free(struct forwarder *fw)
 {
 	struct fw_item *it;
 	struct fw_sock *s;
+	size_t i;
 
 	if (fw == NULL)
 		return;
+	forward_join(fw);
 	while ((it = TAILQ_FIRST(&fw->window)) != NULL)
 		fw_item_remove(fw, it);
 	if (fw->multi != NULL)
 		curl_multi_cleanup(fw->multi);
 	while ((s = LIST_FIRST(&fw->socks)) != NULL)
 		fw_sock_free(s);
+	for (i = 0; i < fw->ninbox; i++)
+		spool_event_free(fw->inbox[i]);
+	free(fw->inbox);
+	pthread_mutex_destroy(&fw->inbox_mu);
 	event_free(fw->curl_timer);
 	event_free(fw->tick);
 	event_free(fw->done_ev);
+	event_free(fw->stop_ev);
+	event_free(fw->inbox_ev);
+	event_base_free(fw->own_base);
 	if (fw->sink_fd >= 0)
 		close(fw->sink_fd);
 	free(fw->url);

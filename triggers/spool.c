@@ -31,11 +31,14 @@
  * writer thread, which takes everything queued and commits it as ONE
  * transaction: while one fsync runs, new submissions pile up and share the
  * next (group commit). Results go to a done list and event_active() on an
- * event of the loop's base wakes the loop, which runs the callbacks and then
- * the notify callback (libevent must be thread-enabled with
- * evthread_use_pthreads() before the base is created). The writer owns one
- * connection; the loop thread reads (spool_fetch, spool_stats) through a
- * second one, and WAL readers and the writer do not block each other.
+ * event of the loop's base wakes the loop, which runs the callbacks
+ * (libevent must be thread-enabled with evthread_use_pthreads() before the
+ * base is created). Right after the commit, the writer also hands the newly
+ * inserted events themselves to the notify callback (the forwarder), so
+ * that the common case never reads back what it has just written. The
+ * writer owns one connection; readers (spool_fetch from the forwarder's
+ * thread, spool_stats from the loop) share a second one under a mutex, and
+ * WAL readers and the writer do not block each other.
  *
  * Capacity and stats use in-memory counters of pending, dead and delivered
  * rows, counted at open, moved by the writer's own commits and recounted
@@ -113,8 +116,8 @@ static const char *const spool_wsql[WS_MAX] = {
                  "WHERE seq = ?1 AND state = 0",
     [WS_DEAD] = "UPDATE events SET state = 2, attempts = ?2, dead_ms = ?3, dead_reason = ?4, "
                 "next_attempt_ms = 0 WHERE seq = ?1 AND state = 0",
-    [WS_PRUNE] = "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE state = 1 "
-                 "AND received_ms < ?1 AND delivered_ms < ?1 LIMIT ?2)",
+    [WS_PRUNE] = "DELETE FROM events WHERE seq IN (SELECT seq FROM events INDEXED BY "
+                 "events_delivered WHERE state = 1 AND delivered_ms < ?1 LIMIT ?2)",
     [WS_COUNT] = "SELECT state, count(*) FROM events GROUP BY state",
 };
 
@@ -125,11 +128,12 @@ static const char *const spool_rsql[RS_MAX] = {
                  "payload, received_ms, state, attempts, next_attempt_ms, delivered_ms, "
                  "last_error, dead_reason FROM events INDEXED BY events_pending "
                  "WHERE state = 0 AND seq > ?1 ORDER BY seq LIMIT ?2",
-    [RS_OLDEST] = "SELECT received_ms FROM events WHERE state = 0 "
-                  "ORDER BY received_ms LIMIT 1",
+    /* The lowest pending seq: its arrival is the oldest but for a retried dead letter. */
+    [RS_OLDEST] = "SELECT received_ms FROM events INDEXED BY events_pending WHERE state = 0 "
+                  "ORDER BY seq LIMIT 1",
 };
 
-/* The schema, version SPOOL_SCHEMA_VERSION (1); spool_cmd.c reads the same columns. */
+/* The schema, version SPOOL_SCHEMA_VERSION (2); spool_cmd.c reads the same columns. */
 static const char spool_schema[] =
     "CREATE TABLE events ("
     " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -148,9 +152,20 @@ static const char spool_schema[] =
     " last_error TEXT,"
     " dead_reason TEXT);"
     "CREATE INDEX events_pending ON events (seq) WHERE state = 0;"
-    "CREATE INDEX events_order_key ON events (order_key);"
-    "CREATE INDEX events_state_received ON events (state, received_ms);"
-    "PRAGMA user_version = 1;";
+    "CREATE INDEX events_delivered ON events (delivered_ms) WHERE state = 1;"
+    "PRAGMA user_version = 2;";
+
+/*
+ * Version 1 also indexed order_key and (state, received_ms). Every insert
+ * then wrote two more random index pages to the WAL, for queries only an
+ * operator runs; version 2 lets those scan, and prunes through an index
+ * that grows at its end like the pending one.
+ */
+static const char spool_migrate_v1[] = "DROP INDEX IF EXISTS events_order_key;"
+                                       "DROP INDEX IF EXISTS events_state_received;"
+                                       "CREATE INDEX events_delivered ON events (delivered_ms) "
+                                       "WHERE state = 1;"
+                                       "PRAGMA user_version = 2;";
 
 struct spool {
 	char *dir;
@@ -178,13 +193,14 @@ struct spool {
 	int64_t pending, dead, delivered;
 	int closing;
 	int commit_ok;
-	int notify_due;
+
+	/* The read connection serves the forwarder's thread and the loop's stats. */
+	pthread_mutex_t rmu;
 };
 
 /* Counter changes of one transaction, applied once it has committed. */
 struct spool_delta {
 	int64_t pending, dead, delivered;
-	int inserted;
 };
 
 static void spool_queue_op(struct spool *, struct spool_op *);
@@ -368,6 +384,17 @@ spool_setup_db(struct spool *s)
 		}
 		version = SPOOL_SCHEMA_VERSION;
 	}
+	if (version == 1) {
+		if (spool_exec(s, s->wdb, "BEGIN IMMEDIATE") != 0)
+			return -1;
+		if (spool_exec(s, s->wdb, spool_migrate_v1) != 0 ||
+		    spool_exec(s, s->wdb, "COMMIT") != 0) {
+			sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		log_info("spool: %s: schema upgraded to version 2", s->dbpath);
+		version = SPOOL_SCHEMA_VERSION;
+	}
 	if (version != SPOOL_SCHEMA_VERSION) {
 		log_error("spool: %s: schema version %lld, this binary knows %d", s->dbpath,
 		          (long long)version, SPOOL_SCHEMA_VERSION);
@@ -441,6 +468,7 @@ spool_destroy(struct spool *s)
 		event_free(s->done_ev);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
+	pthread_mutex_destroy(&s->rmu);
 	free(s->dbpath);
 	free(s->dir);
 	free(s);
@@ -462,6 +490,7 @@ spool_open(const char *path, enum durability durability, long max_events, struct
 	oplist_init(&s->queue);
 	oplist_init(&s->done);
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->rmu, NULL);
 	/* The writer's housekeeping timer must not jump with the wall clock. */
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -538,7 +567,6 @@ spool_apply(struct spool *s, struct spool_op *op, struct spool_delta *d)
 		if (!op->duplicate) {
 			ev->seq = sqlite3_last_insert_rowid(s->wdb);
 			d->pending++;
-			d->inserted = 1;
 		}
 		return 0;
 	case OP_DELIVERED:
@@ -587,8 +615,10 @@ spool_apply(struct spool *s, struct spool_op *op, struct spool_delta *d)
 static void
 spool_run_batch(struct spool *s, struct spool_op *batch)
 {
-	struct spool_delta d = {0, 0, 0, 0};
+	struct spool_delta d = {0, 0, 0};
 	struct spool_op *op, *next, *drop = NULL;
+	struct spool_event **fresh = NULL;
+	size_t nfresh = 0;
 	int64_t nsubmit = 0;
 	int ok, wake = 0;
 
@@ -603,9 +633,17 @@ spool_run_batch(struct spool *s, struct spool_op *batch)
 			spool_wstep(s, WS_ROLLBACK);
 	}
 
-	/* The events are on disk (or lost to the error): the loop needs only the results. */
+	/*
+	 * The events are on disk (or lost to the error): the loop needs only the
+	 * results, and the forwarder takes the new ones as they are, which saves
+	 * it reading back from the database what was just written.
+	 */
 	for (op = batch; op != NULL; op = op->next) {
-		spool_event_free(op->ev);
+		if (ok && op->type == OP_SUBMIT && !op->duplicate && s->notify != NULL) {
+			fresh = xreallocarray(fresh, nfresh + 1, sizeof *fresh);
+			fresh[nfresh++] = op->ev;
+		} else
+			spool_event_free(op->ev);
 		op->ev = NULL;
 	}
 
@@ -631,10 +669,12 @@ spool_run_batch(struct spool *s, struct spool_op *batch)
 		s->pending += d.pending;
 		s->dead += d.dead;
 		s->delivered += d.delivered;
-		if (d.inserted && s->notify != NULL)
-			s->notify_due = wake = 1;
 	}
 	pthread_mutex_unlock(&s->mu);
+
+	if (nfresh > 0)
+		s->notify(fresh, nfresh, s->notify_arg);
+	free(fresh);
 
 	for (op = drop; op != NULL; op = next) {
 		next = op->next;
@@ -709,32 +749,27 @@ spool_writer(void *arg)
 	return NULL;
 }
 
-/* Runs finished submissions' callbacks, then notify if something was inserted. */
+/* Runs finished submissions' callbacks. */
 static void
-spool_run_done(struct spool *s, int notify)
+spool_run_done(struct spool *s)
 {
 	struct spool_op *op, *next;
-	int due;
 
 	pthread_mutex_lock(&s->mu);
 	op = oplist_take(&s->done);
-	due = s->notify_due;
-	s->notify_due = 0;
 	pthread_mutex_unlock(&s->mu);
 	for (; op != NULL; op = next) {
 		next = op->next;
 		op->cb(op->result, op->duplicate, op->arg);
 		spool_op_free(op);
 	}
-	if (due && notify && s->notify != NULL)
-		s->notify(s->notify_arg);
 }
 
 /* Loop-thread side of the hand-off, activated by the writer. */
 static void
 spool_done_cb(evutil_socket_t fd, short what, void *arg)
 {
-	spool_run_done(arg, 1);
+	spool_run_done(arg);
 }
 
 /* Starts the writer thread; results come back on base's loop. */
@@ -783,7 +818,7 @@ spool_close(struct spool *s)
 	pthread_mutex_unlock(&s->mu);
 	if (batch != NULL)
 		spool_run_batch(s, batch);
-	spool_run_done(s, 0);
+	spool_run_done(s);
 
 	/* The reader goes first so that the checkpoint can empty the whole WAL. */
 	for (i = 0; i < RS_MAX; i++) {
@@ -906,6 +941,7 @@ spool_fetch(struct spool *s, int64_t after, size_t max, struct spool_event ***ou
 	*out = NULL;
 	if (max == 0)
 		return 0;
+	pthread_mutex_lock(&s->rmu);
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int64(st, 2, max > INT64_MAX ? INT64_MAX : (int64_t)max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -932,6 +968,7 @@ spool_fetch(struct spool *s, int64_t after, size_t max, struct spool_event ***ou
 		log_error("spool: %s: fetch: %s", s->dbpath, sqlite3_errmsg(s->rdb));
 	/* Reset ends the read transaction, so checkpoints are not held back. */
 	sqlite3_reset(st);
+	pthread_mutex_unlock(&s->rmu);
 	*out = v;
 	return n;
 }
@@ -948,9 +985,11 @@ spool_stats(struct spool *s, struct spool_stats *out)
 	out->delivered = s->delivered;
 	pthread_mutex_unlock(&s->mu);
 	out->oldest_pending_ms = 0;
+	pthread_mutex_lock(&s->rmu);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		out->oldest_pending_ms = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	pthread_mutex_unlock(&s->rmu);
 }
 
 /* 1 when the last commit succeeded and the directory is writable. */

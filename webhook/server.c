@@ -290,11 +290,12 @@ server_routes(struct server *srv)
 static void
 server_free(struct server *srv)
 {
-	if (srv->fw != NULL)
-		forward_free(srv->fw);
+	/* The forwarder's thread ends first: it records outcomes in the spool. */
+	forward_join(srv->fw);
 	/* Closing the spool commits the delivery updates still queued. */
 	if (srv->spool != NULL)
 		spool_close(srv->spool);
+	forward_free(srv->fw);
 	if (srv->http != NULL)
 		evhttp_free(srv->http);
 	if (srv->rcv != NULL)
@@ -337,13 +338,12 @@ server_run(struct server *srv)
 	if (server_listen(srv) != 0)
 		return pd_err_exit(PD_ERR_IO);
 
-	srv->fw = forward_new(srv->base, srv->cfg, srv->spool);
-	err = spool_start(srv->spool, srv->base, forward_kick, srv->fw);
+	srv->fw = forward_new(srv->cfg, srv->spool);
+	err = spool_start(srv->spool, srv->base, forward_handoff, srv->fw);
 	if (err != PD_OK) {
 		log_error("spool: %s", pd_strerror(err));
 		return pd_err_exit(err);
 	}
-	forward_kick(srv->fw); /* events left from a previous run */
 
 	srv->sigterm = evsignal_new(srv->base, SIGTERM, server_stop, srv);
 	srv->sigint = evsignal_new(srv->base, SIGINT, server_stop, srv);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -48,6 +49,11 @@ struct harness {
 	int timed_out;
 	int ncalled;
 	int nnotify;
+	/* What notify was handed, on the writer thread: guarded by nmu. */
+	pthread_mutex_t nmu;
+	size_t nhanded;
+	char handed[MAXREC][32];
+	int64_t handed_seq[MAXREC];
 	struct cbrec rec[MAXREC];
 };
 
@@ -77,13 +83,24 @@ commit_cb(enum pd_err result, int duplicate, void *arg)
 	r->h->ncalled++;
 }
 
-/* Notify callback: counts commits that inserted something. */
+/* Notify callback (writer thread): counts commits that inserted, keeps the events' ids. */
 static void
-notify_cb(void *arg)
+notify_cb(struct spool_event **evs, size_t n, void *arg)
 {
 	struct harness *h = arg;
+	size_t i;
 
+	pthread_mutex_lock(&h->nmu);
 	h->nnotify++;
+	for (i = 0; i < n; i++) {
+		if (h->nhanded < MAXREC) {
+			snprintf(h->handed[h->nhanded], sizeof h->handed[0], "%s",
+			         evs[i]->event_id);
+			h->handed_seq[h->nhanded++] = evs[i]->seq;
+		}
+		spool_event_free(evs[i]);
+	}
+	pthread_mutex_unlock(&h->nmu);
 }
 
 /* Guard timer: stops a loop that would otherwise wait forever. */
@@ -227,6 +244,7 @@ setup(void **state)
 
 	assert_non_null(mkdtemp(tmpl));
 	h->dir = xasprintf("%s/spool", tmpl); /* spool_open creates it */
+	pthread_mutex_init(&h->nmu, NULL);
 	h->base = event_base_new();
 	assert_non_null(h->base);
 	/* Keeps EVLOOP_ONCE blocking (done_ev is only ever activated) and bounds a hang. */
@@ -250,6 +268,7 @@ teardown(void **state)
 	rm_rf(top);
 	free(top);
 	free(h->dir);
+	pthread_mutex_destroy(&h->nmu);
 	free(h);
 	return 0;
 }
@@ -379,7 +398,18 @@ test_duplicates(void **state)
 	assert_int_equal(h->rec[4].duplicate, 0);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(h->rec[i].result, PD_OK);
+	/* The new events, not the duplicates, were handed over with their seqs, in order. */
+	pthread_mutex_lock(&h->nmu);
 	assert_int_equal(h->nnotify, 1);
+	assert_int_equal(h->nhanded, 3);
+	assert_string_equal(h->handed[0], "e1");
+	assert_string_equal(h->handed[1], "e4");
+	assert_string_equal(h->handed[2], "e5");
+	/* Increasing, not contiguous: a refused duplicate still uses up a seq. */
+	assert_true(h->handed_seq[0] > 0);
+	assert_true(h->handed_seq[1] > h->handed_seq[0]);
+	assert_true(h->handed_seq[2] > h->handed_seq[1]);
+	pthread_mutex_unlock(&h->nmu);
 
 	/* A later batch of duplicates only: acknowledged, no new row, no notify. */
 	notified = h->nnotify;
