@@ -570,6 +570,99 @@ test_malformed(void **state)
 	free(body);
 }
 
+/* Builds the spool event of body both ways: the yajl splice and the jansson tree. */
+static void
+both_ways(const char *body, struct spool_event **spliced, struct spool_event **tree)
+{
+	json_t *root = parse(body);
+
+	assert_int_equal(payload_from_webhook(body, strlen(body), "WH1", "PS1", spliced), PD_OK);
+	assert_int_equal(
+	    payload_from_event(json_object_get(root, "event"), "WH1", "PS1", "webhook", tree),
+	    PD_OK);
+	json_decref(root);
+}
+
+/* The hot path's spliced payload is the payload the jansson way builds. */
+static void
+test_splice_matches_tree(void **state)
+{
+	static const char *const bodies[] = {
+	    sample_priority,
+	    sample_ping,
+	    sample_note,
+	    /* escapes, unicode, a repeated member (the last wins), numbers of every size */
+	    "{\"event\":{\"id\":\"E\\u0041\\\"q\",\"event_type\":\"incident.triggered\","
+	    "\"occurred_at\":\"t\",\"agent\":{\"id\":\"x\"},\"agent\":{\"id\":"
+	    "\"\xc3\xa9t\xc3\xa9\"},"
+	    "\"client\":null,\"data\":{\"id\":\"P0\",\"id\":\"P1\",\"n\":[1,2.5e3,-0,"
+	    "{\"deep\":[[[{\"id\":\"no\"}]]]}],\"big\":1234567890123456789,\"t\":true}}}",
+	    /* spaces between tokens, no resource_type (derived from the type) */
+	    "{ \"event\" : { \"id\" : \"E2\" , \"event_type\" : \"service.updated\" , "
+	    "\"occurred_at\" : \"t\" , \"data\" : { \"id\" : \"S1\" , \"type\" : \"service\" } } }",
+	    /* a second event member replaces the first entirely */
+	    "{\"event\":{\"id\":\"OLD\",\"event_type\":\"x.y\",\"occurred_at\":\"t\",\"data\":{}},"
+	    "\"event\":{\"id\":\"NEW\",\"event_type\":\"incident.resolved\",\"occurred_at\":\"t\","
+	    "\"data\":{\"incident\":{\"id\":\"PI\"},\"type\":\"incident\"}}}",
+	};
+	struct spool_event *a, *b;
+	json_t *pa, *pb;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		both_ways(bodies[i], &a, &b);
+		pa = parse(a->payload);
+		pb = parse(b->payload);
+		if (!json_equal(pa, pb))
+			fail_msg("body %zu: spliced %s\n                tree %s", i, a->payload,
+			         b->payload);
+		assert_int_equal(strlen(a->payload), a->payload_len);
+		assert_null(strchr(a->payload, '\n'));
+		assert_string_equal(a->event_id, b->event_id);
+		assert_string_equal(a->event_type, b->event_type);
+		assert_string_equal(a->trigger, b->trigger);
+		assert_string_equal(a->order_key, b->order_key);
+		assert_string_equal(a->webhook_id, b->webhook_id);
+		json_decref(pa);
+		json_decref(pb);
+		spool_event_free(a);
+		spool_event_free(b);
+	}
+	/* Spot checks that the comparison is not vacuous. */
+	both_ways(bodies[3], &a, &b);
+	pa = parse(a->payload);
+	assert_string_equal(json_string_value(json_object_get(pa, "event_id")), "EA\"q");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(pa, "agent"), "id")),
+	                    "\xc3\xa9t\xc3\xa9");
+	assert_string_equal(a->order_key, "incident:P1");
+	json_decref(pa);
+	spool_event_free(a);
+	spool_event_free(b);
+	both_ways(bodies[5], &a, &b);
+	assert_string_equal(a->event_id, "NEW");
+	assert_string_equal(a->order_key, "incident:PI");
+	spool_event_free(a);
+	spool_event_free(b);
+}
+
+/* A pretty-printed body still gives a one-line payload (the sink is JSON lines). */
+static void
+test_multiline_body(void **state)
+{
+	static const char body[] = "{\n  \"event\": {\n    \"id\": \"M1\",\n    \"event_type\": "
+	                           "\"incident.triggered\",\n    \"occurred_at\": \"t\",\n    "
+	                           "\"data\": {\n      \"id\": \"P9\",\n      \"type\": "
+	                           "\"incident\"\n    }\n  }\n}\n";
+	struct spool_event *ev;
+
+	(void)state;
+	assert_int_equal(payload_from_webhook(body, strlen(body), NULL, NULL, &ev), PD_OK);
+	assert_null(strchr(ev->payload, '\n'));
+	assert_string_equal(ev->order_key, "incident:P9");
+	spool_event_free(ev);
+}
+
 /* The go-pagerduty test body from ../shared, when it is there. */
 static void
 test_go_pagerduty_vector(void **state)
@@ -650,6 +743,8 @@ main(void)
 	    cmocka_unit_test(test_webhook_ids),
 	    cmocka_unit_test(test_from_event_poll),
 	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_splice_matches_tree),
+	    cmocka_unit_test(test_multiline_body),
 	    cmocka_unit_test(test_go_pagerduty_vector),
 	    cmocka_unit_test(test_schema_rejects),
 	};
