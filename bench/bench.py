@@ -36,7 +36,7 @@ BENCH_BODIES (pre-signed bodies, default 120k per second of duration),
 BENCH_DRAIN_TIMEOUT (seconds, 300), BENCH_DRAIN_STALL (seconds without a new
 trigger after which a system with no queue to ask is taken as done, 30),
 BENCH_SYSTEMS (comma list of system keys, default all: pd-fsync, pd-os,
-webhook, flask, nginx, outage), BENCH_SKIP_DEPS=1 (do not run deps.sh),
+webhook, flask, nginx, outage), BENCH_SKIP_DEPS=1 (do not install BENCH_PACKAGES),
 BENCH_KEEP=1 (keep the temp dir with configs and logs).
 """
 import hashlib
@@ -61,6 +61,8 @@ ROOT = os.path.dirname(HERE)
 SECRET = "bench-" + secrets.token_hex(12)
 API_KEY = "bench-key-" + secrets.token_hex(8)
 PD_PATH = "/webhooks/pagerduty"
+# What the peers and the load need, installed by packaging/build-deps.sh when missing.
+BENCH_PACKAGES = ["wrk", "nginx", "webhook", "python3", "python3-flask", "gunicorn", "curl"]
 ID_MARKER = "01BENCH"
 ID_LEN = 26
 BODY_TARGET = 1800
@@ -989,7 +991,8 @@ def on_signal(signum, frame):
 
 def main():
     if os.environ.get("BENCH_SKIP_DEPS") != "1":
-        subprocess.run(["sh", os.path.join(HERE, "deps.sh")], check=True)
+        subprocess.run(["sh", os.path.join(ROOT, "packaging", "build-deps.sh")] + BENCH_PACKAGES,
+                       check=True)
     nofile = set_nofile()
     wanted = [s for s in os.environ.get("BENCH_SYSTEMS", "").split(",") if s]
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
