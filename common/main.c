@@ -12,15 +12,6 @@
 
 #include "st2pd.h"
 
-/* Subcommands not built yet: listed nowhere, answer "not yet implemented". */
-static int
-cmd_not_implemented(int argc, char **argv)
-{
-	(void)argc;
-	fprintf(stderr, "st2-pagerduty: %s: %s\n", argv[0], pd_strerror(PD_ERR_NOT_IMPLEMENTED));
-	return pd_err_exit(PD_ERR_NOT_IMPLEMENTED);
-}
-
 static const struct subcommand {
 	const char *name;
 	const char *usage;
@@ -40,8 +31,9 @@ static const struct subcommand {
      cmd_check_config, 1},
     {"spool", "status|list|show|find|retry|purge [-c FILE] ...",
      "inspect the spool and its dead letters", cmd_spool, 1},
-    {"run", "ACTION [ARGS]", "run one StackStorm action", cmd_not_implemented, 0},
-    {"actions", "[--json]", "list every action", cmd_not_implemented, 0},
+    {"run", "[-c FILE] ACTION [--name=VALUE ...]",
+     "run one PagerDuty action (ACTION --help describes it)", cmd_run, 1},
+    {"actions", "[--json]", "list every action and its parameters", cmd_actions, 1},
 };
 
 static void

@@ -30,6 +30,14 @@
  * against the directory of the config file and made absolute when the file
  * is loaded: the daemon then behaves the same whatever its working
  * directory, and a config can name files that sit beside it.
+ *
+ * Three environment variables override the file, last (config_envs[]):
+ * ST2_PAGERDUTY_API_KEY -> api_key, ST2_PAGERDUTY_SERVICE_KEY ->
+ * service_key, ST2_PAGERDUTY_FROM_EMAIL -> from_email. The pack's action
+ * metadata sets them from st2's pack config, so secrets reach `run`
+ * without a command line argument; an empty value is ignored, since st2
+ * renders a key missing from the pack config as "". They go through the
+ * same checks as the file's values.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -921,6 +929,39 @@ config_default_path(void)
 	return env != NULL && *env != '\0' ? env : CONFIG_DEFAULT_PATH;
 }
 
+/* Environment variables that override keys of the file; see the DESIGN above. */
+static const struct {
+	const char *env;
+	const char *key;
+} config_envs[] = {
+    {"ST2_PAGERDUTY_API_KEY", "api_key"},
+    {"ST2_PAGERDUTY_SERVICE_KEY", "service_key"},
+    {"ST2_PAGERDUTY_FROM_EMAIL", "from_email"},
+};
+
+/* Applies the environment overrides that are set and not empty. */
+enum pd_err
+config_apply_env(struct pd_config *cfg, struct pd_strlist *problems)
+{
+	const struct config_entry *e;
+	size_t before = problems->n, i;
+	const char *v;
+	char *reason;
+
+	for (i = 0; i < sizeof config_envs / sizeof config_envs[0]; i++) {
+		v = getenv(config_envs[i].env);
+		if (v == NULL || *v == '\0')
+			continue;
+		if ((e = config_find(config_envs[i].key)) == NULL)
+			fatal("config: no key %s for $%s", config_envs[i].key, config_envs[i].env);
+		if ((reason = config_store(cfg, e, v, NULL)) != NULL) {
+			strlist_addf(problems, "$%s: %s: %s", config_envs[i].env, e->name, reason);
+			free(reason);
+		}
+	}
+	return problems->n > before ? PD_ERR_CONFIG : PD_OK;
+}
+
 /* Loads path over cfg, reporting every problem (see the DESIGN above). */
 enum pd_err
 config_load(struct pd_config *cfg, const char *path, struct pd_strlist *problems)
@@ -949,6 +990,7 @@ config_load(struct pd_config *cfg, const char *path, struct pd_strlist *problems
 	free(ld.base);
 	explicit_bzero(buf, len); /* literal secrets */
 	free(buf);
+	config_apply_env(cfg, problems);
 	return problems->n > before ? PD_ERR_CONFIG : PD_OK;
 }
 

@@ -108,6 +108,10 @@ group_setup(void **state)
 	tmpdir = xstrdup(tmpl);
 	cfgpath = xasprintf("%s/config.yaml", tmpdir);
 	unsetenv("ST2_PAGERDUTY_CONFIG");
+	/* They override the file (test_env_overrides); other tests expect the file's values. */
+	unsetenv("ST2_PAGERDUTY_API_KEY");
+	unsetenv("ST2_PAGERDUTY_SERVICE_KEY");
+	unsetenv("ST2_PAGERDUTY_FROM_EMAIL");
 	return 0;
 }
 
@@ -996,6 +1000,69 @@ test_cmd_check_config(void **state)
 	free(missing);
 }
 
+/*
+ * $ST2_PAGERDUTY_API_KEY, _SERVICE_KEY, _FROM_EMAIL override the file after
+ * it is loaded (the pack passes st2's config this way), are checked like
+ * the file's values, are ignored when empty, and work with no file at all.
+ */
+static void
+test_env_overrides(void **state)
+{
+	struct pd_strlist problems = {NULL, 0};
+	struct pd_config *cfg;
+	char *want;
+
+	(void)state;
+	setenv("ST2_PAGERDUTY_API_KEY", "env-api-key", 1);
+	setenv("ST2_PAGERDUTY_SERVICE_KEY", "env-service-key", 1);
+	setenv("ST2_PAGERDUTY_FROM_EMAIL", "env@example.com", 1);
+	cfg = load_ok("api_key: file-key\nservice_key: file-service\nfrom_email: f@example.com\n");
+	assert_string_equal(cfg->api_key, "env-api-key");
+	assert_string_equal(cfg->service_key, "env-service-key");
+	assert_string_equal(cfg->from_email, "env@example.com");
+	config_free(cfg);
+
+	/* Empty is what st2 renders for a key missing from the pack config: the file's stays. */
+	setenv("ST2_PAGERDUTY_API_KEY", "", 1);
+	unsetenv("ST2_PAGERDUTY_SERVICE_KEY");
+	cfg = load_ok("api_key: file-key\nservice_key: file-service\n");
+	assert_string_equal(cfg->api_key, "file-key");
+	assert_string_equal(cfg->service_key, "file-service");
+	assert_string_equal(cfg->from_email, "env@example.com");
+	config_free(cfg);
+
+	/* Checked like the file: a From that is no email address is a problem naming the variable.
+	 */
+	setenv("ST2_PAGERDUTY_FROM_EMAIL", "nobody", 1);
+	assert_int_equal(load("debug: false\n", &cfg, &problems), PD_ERR_CONFIG);
+	assert_int_equal(problems.n, 1);
+	want = "$ST2_PAGERDUTY_FROM_EMAIL: from_email: \"nobody\": expected an email address";
+	assert_string_equal(problems.v[0], want);
+	strlist_free(&problems);
+	config_free(cfg);
+
+	/* No file (run without a config): the environment alone, over the defaults. */
+	setenv("ST2_PAGERDUTY_API_KEY", "only-env", 1);
+	setenv("ST2_PAGERDUTY_FROM_EMAIL", "env@example.com", 1);
+	cfg = config_new();
+	assert_null(cfg->api_key);
+	assert_int_equal(config_apply_env(cfg, &problems), PD_OK);
+	assert_int_equal(problems.n, 0);
+	assert_string_equal(cfg->api_key, "only-env");
+	assert_null(cfg->service_key);
+	assert_string_equal(cfg->from_email, "env@example.com");
+	assert_int_equal(config_check_needs(cfg, CONFIG_NEED_PD, &problems), PD_OK);
+	config_free(cfg);
+
+	unsetenv("ST2_PAGERDUTY_API_KEY");
+	unsetenv("ST2_PAGERDUTY_FROM_EMAIL");
+	cfg = config_new();
+	assert_int_equal(config_apply_env(cfg, &problems), PD_OK);
+	assert_null(cfg->api_key);
+	assert_null(cfg->from_email);
+	config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -1011,6 +1078,7 @@ main(void)
 	    cmocka_unit_test(test_good_values),
 	    cmocka_unit_test(test_many_problems),
 	    cmocka_unit_test(test_env_secrets),
+	    cmocka_unit_test(test_env_overrides),
 	    cmocka_unit_test(test_file_secrets),
 	    cmocka_unit_test(test_relative_paths),
 	    cmocka_unit_test(test_check_needs),

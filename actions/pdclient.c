@@ -1,0 +1,784 @@
+/*
+ * pdclient.c: the one way actions talk to PagerDuty: a REST API v2 or
+ * Events API v2 call with the right headers, retries, pagination and
+ * PagerDuty's errors turned into the program's one-line JSON error.
+ *
+ * DESIGN
+ * An action is one short process making one to a few calls, so this is
+ * libcurl's easy interface, blocking, with one handle kept for the whole
+ * call so that the pages of a list reuse one connection.
+ *
+ * Headers: REST calls carry Authorization (never logged, never in the
+ * URL), the version Accept header, Content-Type: application/json (the spec
+ * marks it required on most operations, GETs included, and PagerDuty ignores
+ * it where there is no body) and From when the call has one. Events calls
+ * carry no Authorization: the routing key in the body authenticates.
+ * Proxies come from libcurl's own variables (https_proxy, no_proxy, ...),
+ * which we leave enabled. The CA bundle variables CURL_CA_BUNDLE,
+ * SSL_CERT_FILE and SSL_CERT_DIR are read by the curl tool, not by libcurl,
+ * so they are applied here the way the tool applies them.
+ *
+ * Retries: up to pagerduty.max_retries more attempts. 429 is retried for
+ * every method, after ratelimit-reset seconds, else Retry-After, else the
+ * backoff (a 429 may come without either header). Connection errors that
+ * happened before a byte of the request went out (DNS, refused, connect
+ * timeout) are retried for every method: the request never arrived. 5xx,
+ * timeouts and errors after the request was sent are retried for
+ * idempotent methods (GET, PUT, DELETE) and for the Events API, whose
+ * documentation asks clients to retry them and where a dedup_key makes
+ * the repeat harmless (a trigger sent without one may, after a timeout,
+ * open a second alert: the risk PagerDuty's guidance accepts); they are
+ * NOT retried for a REST POST, since the
+ * first attempt may have been applied and a second one would add a second
+ * note, status update (mailed to subscribers) or incident. Such a failure
+ * says so in its message. Other 4xx are never retried. Backoff is capped
+ * exponential with jitter from libsodium, so parallel actions spread out.
+ *
+ * Pagination: offset lists ask for min(100, what is still wanted) per page
+ * and follow `more`; cursor lists follow `next_cursor`. Pages are merged
+ * into one array and stop at the call's maximum (0 = everything). PagerDuty
+ * refuses offset+limit > 10000, so a list that would need to go past that
+ * fails with a message saying how to narrow it, rather than a 400.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "st2pd.h"
+
+#define PD_ACCEPT         "application/vnd.pagerduty+json;version=2"
+#define PD_PAGE_MAX       100   /* PagerDuty's largest page */
+#define PD_OFFSET_CEILING 10000 /* offset+limit may not exceed this */
+#define PD_BACKOFF_BASE   500   /* ms before the first retry */
+#define PD_BACKOFF_CAP    20000 /* ms, longest backoff (go-pagerduty's MaxDelay) */
+#define PD_WAIT_CAP       60000 /* ms, longest wait a 429 may ask for */
+#define PD_WAIT_JITTER    250   /* ms added to a wait PagerDuty asked for */
+#define PD_CONNECT_CAP    5000  /* ms, connect timeout when the total is longer */
+#define PD_SNIPPET        200   /* bytes of a non-JSON error body kept */
+
+/* One HTTP exchange as the retry loop sees it. */
+struct pd_answer {
+	CURLcode cc;
+	long status; /* 0: no HTTP answer */
+	int sent;    /* some of the request went out */
+	char *body;
+	size_t len;
+	char *ratelimit_reset;
+	char *retry_after;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* What stays the same over the attempts and pages of one call. */
+struct pd_conn {
+	const struct pd_config *cfg;
+	const struct pd_call *call;
+	CURL *curl;
+	struct curl_slist *headers;
+	char *body; /* serialised call->body, or NULL */
+	const char *base;
+};
+
+/* Frees what an answer holds and zeroes it for the next attempt. */
+static void
+pd_answer_clear(struct pd_answer *a)
+{
+	free(a->body);
+	free(a->ratelimit_reset);
+	free(a->retry_after);
+	memset(a, 0, sizeof *a);
+}
+
+/* libcurl write callback: appends to the answer body. */
+static size_t
+pd_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct pd_answer *a = arg;
+	size_t n = size * nmemb;
+
+	a->body = xrealloc(a->body, a->len + n + 1);
+	memcpy(a->body + a->len, ptr, n);
+	a->len += n;
+	a->body[a->len] = '\0';
+	return n;
+}
+
+/* Copies a header's trimmed value if the line is "name: value". */
+static int
+pd_header_value(const char *line, size_t n, const char *name, char **out)
+{
+	size_t nl = strlen(name);
+	const char *v;
+	size_t vlen;
+
+	if (n <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+		return 0;
+	v = line + nl + 1;
+	vlen = n - nl - 1;
+	while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		vlen--;
+	}
+	while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+		vlen--;
+	free(*out);
+	*out = xstrndup(v, vlen);
+	return 1;
+}
+
+/* libcurl header callback: keeps the two headers that time a retry. */
+static size_t
+pd_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct pd_answer *a = arg;
+	size_t n = size * nmemb;
+
+	if (!pd_header_value(ptr, n, "ratelimit-reset", &a->ratelimit_reset))
+		pd_header_value(ptr, n, "retry-after", &a->retry_after);
+	return n;
+}
+
+/* Appends one escaped key=value pair to a query under construction. */
+static void
+pd_query_add(char **qs, const char *key, size_t keylen, const char *value)
+{
+	char *k, *v, *next;
+
+	k = curl_easy_escape(NULL, key, (int)keylen);
+	v = curl_easy_escape(NULL, value, 0);
+	if (k == NULL || v == NULL)
+		fatal("out of memory");
+	next = xasprintf("%s%s%s=%s", *qs, **qs ? "&" : "", k, v);
+	curl_free(k);
+	curl_free(v);
+	free(*qs);
+	*qs = next;
+}
+
+/* A scalar query value as text; NULL for null (left out). Caller frees. */
+static char *
+pd_query_scalar(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return xstrdup(json_string_value(v));
+	case JSON_INTEGER:
+		return xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	case JSON_REAL:
+		return xasprintf("%.15g", json_real_value(v));
+	case JSON_TRUE:
+		return xstrdup("true");
+	case JSON_FALSE:
+		return xstrdup("false");
+	case JSON_NULL:
+		return NULL;
+	default: /* an object or a nested array: PagerDuty has none; send its JSON */
+		return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	}
+}
+
+/* The query string of a call, without '?': scalars k=v, arrays k[]=v repeated. */
+char *
+pd_query_string(const json_t *query)
+{
+	const char *key;
+	json_t *v, *item;
+	char *qs = xstrdup(""), *text, *akey;
+	size_t i, klen;
+
+	if (query == NULL || !json_is_object(query))
+		return qs;
+	json_object_foreach ((json_t *)query, key, v) {
+		if (!json_is_array(v)) {
+			if ((text = pd_query_scalar(v)) != NULL)
+				pd_query_add(&qs, key, strlen(key), text);
+			free(text);
+			continue;
+		}
+		klen = strlen(key);
+		if (klen >= 2 && strcmp(key + klen - 2, "[]") == 0)
+			akey = xstrdup(key);
+		else
+			akey = xasprintf("%s[]", key);
+		json_array_foreach (v, i, item) {
+			if ((text = pd_query_scalar(item)) != NULL)
+				pd_query_add(&qs, akey, strlen(akey), text);
+			free(text);
+		}
+		free(akey);
+	}
+	return qs;
+}
+
+/* Backoff before retry number attempt (0 first): capped exponential, jittered. */
+long
+pd_backoff_ms(int attempt)
+{
+	long base = PD_BACKOFF_BASE;
+
+	while (attempt-- > 0 && base < PD_BACKOFF_CAP)
+		base *= 2;
+	if (base > PD_BACKOFF_CAP)
+		base = PD_BACKOFF_CAP;
+	/* "Equal jitter": at least half the base, so retries never bunch at 0. */
+	return base / 2 + (long)randombytes_uniform((uint32_t)(base / 2) + 1);
+}
+
+/* Seconds in a header value ("2", "1.5"); -1 if it is not a number. */
+static double
+pd_parse_seconds(const char *s)
+{
+	char *end;
+	double d;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	d = strtod(s, &end);
+	while (*end == ' ')
+		end++;
+	if (errno != 0 || *end != '\0' || end == s || !isfinite(d) || d < 0)
+		return -1;
+	return d;
+}
+
+/* Wait before retrying a 429: ratelimit-reset, else Retry-After, else backoff. */
+long
+pd_retry_wait_ms(const char *ratelimit_reset, const char *retry_after, int attempt, int64_t now)
+{
+	double secs = pd_parse_seconds(ratelimit_reset);
+	time_t when;
+	long ms;
+
+	if (secs < 0)
+		secs = pd_parse_seconds(retry_after);
+	if (secs < 0 && retry_after != NULL && (when = curl_getdate(retry_after, NULL)) != -1) {
+		/* An HTTP date: the time left until then, none if it has passed. */
+		secs = (double)when - (double)(now / 1000);
+		if (secs < 0)
+			secs = 0;
+	}
+	if (secs < 0)
+		return pd_backoff_ms(attempt);
+	ms = secs * 1000 > PD_WAIT_CAP ? PD_WAIT_CAP : (long)(secs * 1000);
+	return ms + (long)randombytes_uniform(PD_WAIT_JITTER + 1);
+}
+
+/* Builds the error object of the header's comment; takes code and errors. */
+static json_t *
+pd_error_new(enum pd_err kind, long status, json_t *code, const char *message, json_t *errors)
+{
+	if (code == NULL)
+		code = json_string(pd_errcode(kind));
+	if (errors == NULL)
+		errors = json_array();
+	return json_pack("{s:o, s:s, s:o, s:o}", "code", code, "message",
+	                 message != NULL && *message ? message : pd_strerror(kind), "http_status",
+	                 status > 0 ? json_integer(status) : json_null(), "errors", errors);
+}
+
+/* PagerDuty's errors member as an array of strings ("errors": [..] or one string). */
+static json_t *
+pd_errors_list(json_t *v)
+{
+	json_t *list, *item;
+	size_t i;
+	char *text;
+
+	if (json_is_string(v))
+		return json_pack("[O]", v);
+	if (!json_is_array(v))
+		return NULL;
+	list = json_array();
+	json_array_foreach (v, i, item) {
+		if (json_is_string(item)) {
+			json_array_append(list, item);
+		} else {
+			text = json_dumps(item, JSON_COMPACT | JSON_ENCODE_ANY);
+			json_array_append_new(list, json_string(text));
+			free(text);
+		}
+	}
+	return list;
+}
+
+/* An RFC 7807 "validation" list (Prism's 422) as "location: message" strings. */
+static json_t *
+pd_validation_list(json_t *v)
+{
+	json_t *list = json_array(), *item, *loc, *part;
+	const char *msg;
+	size_t i, j;
+	char *where, *next;
+
+	json_array_foreach (v, i, item) {
+		where = xstrdup("");
+		loc = json_object_get(item, "location");
+		json_array_foreach (loc, j, part) {
+			if (!json_is_string(part))
+				continue;
+			next =
+			    xasprintf("%s%s%s", where, *where ? "." : "", json_string_value(part));
+			free(where);
+			where = next;
+		}
+		if ((msg = json_string_value(json_object_get(item, "message"))) == NULL)
+			msg = "invalid";
+		next = xasprintf("%s: %s", where, msg);
+		json_array_append_new(list, json_string(next));
+		free(next);
+		free(where);
+	}
+	return list;
+}
+
+/* The first line of a non-JSON body, cut short, for a message. Caller frees. */
+static char *
+pd_body_snippet(const char *body, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && n < PD_SNIPPET && body[n] != '\n' && body[n] != '\r' && body[n] != '\0')
+		n++;
+	return xstrndup(body, n);
+}
+
+/* The error object for an HTTP answer that is not a success. */
+json_t *
+pd_error_from_answer(enum pd_err kind, long status, const char *body, size_t len)
+{
+	json_t *doc = NULL, *e, *code = NULL, *errors = NULL, *out;
+	const char *msg = NULL, *st;
+	char *own = NULL;
+
+	if (body != NULL && len > 0)
+		doc = json_loadb(body, len, 0, NULL);
+	if (json_is_object(doc)) {
+		e = json_object_get(doc, "error");
+		if (json_is_object(e)) { /* REST: {"error":{"code","message","errors"}} */
+			msg = json_string_value(json_object_get(e, "message"));
+			code = json_object_get(e, "code");
+			errors = pd_errors_list(json_object_get(e, "errors"));
+		} else if (json_is_string(e)) {
+			msg = json_string_value(e);
+		} else if (json_is_string(json_object_get(doc, "message"))) {
+			/* Events: {"status","message","errors"}; or a bare {"message","code"}. */
+			msg = json_string_value(json_object_get(doc, "message"));
+			code = json_object_get(doc, "code");
+			if ((st = json_string_value(json_object_get(doc, "status"))) != NULL)
+				msg = own = xasprintf("%s: %s", st, msg);
+			errors = pd_errors_list(json_object_get(doc, "errors"));
+		} else if (json_object_get(doc, "title") != NULL) {
+			/* RFC 7807 problem, as a validating mock answers. */
+			msg = json_string_value(json_object_get(doc, "detail"));
+			if (msg == NULL)
+				msg = json_string_value(json_object_get(doc, "title"));
+			if (json_is_array(json_object_get(doc, "validation")))
+				errors = pd_validation_list(json_object_get(doc, "validation"));
+		}
+		if (code != NULL && (json_is_integer(code) || json_is_string(code)))
+			json_incref(code);
+		else
+			code = NULL;
+	}
+	if (msg == NULL && body != NULL && len > 0 && doc == NULL)
+		msg = own = pd_body_snippet(body, len);
+	if (msg == NULL || *msg == '\0') {
+		free(own);
+		msg = own = xasprintf("PagerDuty answered HTTP %ld", status);
+	}
+	out = pd_error_new(kind, status, code, msg, errors);
+	free(own);
+	json_decref(doc);
+	return out;
+}
+
+/* Whether a transfer error is worth another attempt at all. */
+static int
+pd_transient(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_SSL_CONNECT_ERROR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Whether repeating the call cannot apply it twice (see DESIGN). */
+static int
+pd_repeatable(const struct pd_call *call)
+{
+	return call->events || strcmp(call->method, "POST") != 0;
+}
+
+/* Sets the request options that do not change between attempts. */
+static void
+pd_conn_setup(struct pd_conn *c)
+{
+	const struct pd_config *cfg = c->cfg;
+	const struct pd_call *call = c->call;
+	const char *ca;
+	char *h;
+	long timeout = cfg->pd_timeout_ms > 0 ? cfg->pd_timeout_ms : 10000;
+
+	c->base = call->events ? cfg->pd_events_url : cfg->pd_api_url;
+	if (!call->events) {
+		h = xasprintf("Authorization: Token token=%s", cfg->api_key);
+		c->headers = curl_slist_append(c->headers, h);
+		sodium_memzero(h, strlen(h));
+		free(h);
+		c->headers = curl_slist_append(c->headers, "Accept: " PD_ACCEPT);
+	} else {
+		c->headers = curl_slist_append(c->headers, "Accept: application/json");
+	}
+	if (!call->events || call->body != NULL)
+		c->headers = curl_slist_append(c->headers, "Content-Type: application/json");
+	if (call->from != NULL && *call->from) {
+		h = xasprintf("From: %s", call->from);
+		c->headers = curl_slist_append(c->headers, h);
+		free(h);
+	}
+	/* No "100-continue" round trip before a body. */
+	c->headers = curl_slist_append(c->headers, "Expect:");
+
+	if (call->body != NULL)
+		c->body = json_dumps(call->body, JSON_COMPACT);
+	else if (strcmp(call->method, "POST") == 0 || strcmp(call->method, "PUT") == 0)
+		c->body = xstrdup(""); /* Content-Length: 0, which proxies want */
+
+	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, call->method);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
+	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "st2-pagerduty/" PD_VERSION);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, timeout);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
+	                 timeout < PD_CONNECT_CAP ? timeout : (long)PD_CONNECT_CAP);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, pd_write_cb);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, pd_header_cb);
+	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (c->body != NULL) {
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, c->body);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(c->body));
+	}
+	if ((ca = getenv("CURL_CA_BUNDLE")) != NULL || (ca = getenv("SSL_CERT_FILE")) != NULL)
+		curl_easy_setopt(c->curl, CURLOPT_CAINFO, ca);
+	if ((ca = getenv("SSL_CERT_DIR")) != NULL)
+		curl_easy_setopt(c->curl, CURLOPT_CAPATH, ca);
+}
+
+/* One attempt: the request with this query, the answer into a. */
+static void
+pd_attempt(struct pd_conn *c, const json_t *query, struct pd_answer *a)
+{
+	char *qs = pd_query_string(query), *url;
+	size_t blen = strlen(c->base);
+	long reqsize = 0;
+
+	while (blen > 0 && c->base[blen - 1] == '/')
+		blen--;
+	url = xasprintf("%.*s%s%s%s", (int)blen, c->base, c->call->path, *qs ? "?" : "", qs);
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, a);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, a);
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, a->errbuf);
+	a->cc = curl_easy_perform(c->curl);
+	curl_easy_getinfo(c->curl, CURLINFO_REQUEST_SIZE, &reqsize);
+	a->sent = reqsize > 0;
+	if (a->cc == CURLE_OK)
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &a->status);
+	log_debug("pagerduty %s %.*s%s -> %ld%s%s", c->call->method, (int)blen, c->base,
+	          c->call->path, a->status, a->cc != CURLE_OK ? " " : "",
+	          a->cc != CURLE_OK ? curl_easy_strerror(a->cc) : "");
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);
+	free(url);
+	free(qs);
+}
+
+/* Adds why a failed answer was not retried, or that retries ran out. */
+static void
+pd_error_note(json_t *e, int attempts, int unsure)
+{
+	char *msg;
+
+	if (unsure)
+		msg = xasprintf("%s (not retried: the request may have reached PagerDuty and "
+		                "been applied)",
+		                json_string_value(json_object_get(e, "message")));
+	else if (attempts > 1)
+		msg = xasprintf("%s (gave up after %d attempts)",
+		                json_string_value(json_object_get(e, "message")), attempts);
+	else
+		return;
+	json_object_set_new(e, "message", json_string(msg));
+	free(msg);
+}
+
+/* The error object for a transfer that got no HTTP answer. */
+static json_t *
+pd_transport_error(struct pd_conn *c, const struct pd_answer *a, enum pd_err kind, int attempts,
+                   int unsure)
+{
+	json_t *e;
+	char *msg;
+
+	msg = xasprintf("%s %s%s: %s", c->call->method, c->base, c->call->path,
+	                a->errbuf[0] ? a->errbuf : curl_easy_strerror(a->cc));
+	e = pd_error_new(kind, 0, NULL, msg, NULL);
+	free(msg);
+	pd_error_note(e, attempts, unsure);
+	return e;
+}
+
+/*
+ * One request with its retries. On success *doc gets the parsed answer
+ * (NULL when there is no body); on failure *error is set.
+ */
+static enum pd_err
+pd_perform(struct pd_conn *c, const json_t *query, json_t **doc, json_t **error)
+{
+	struct pd_answer a;
+	struct timespec ts;
+	enum pd_err rc;
+	long wait;
+	int attempt, retry, unsure;
+
+	memset(&a, 0, sizeof a);
+	for (attempt = 0;; attempt++) {
+		pd_answer_clear(&a);
+		pd_attempt(c, query, &a);
+		retry = unsure = 0;
+		wait = pd_backoff_ms(attempt);
+		if (a.cc != CURLE_OK) {
+			retry = pd_transient(a.cc) && (!a.sent || pd_repeatable(c->call));
+			unsure = pd_transient(a.cc) && !retry;
+		} else if (a.status == 429) {
+			retry = 1;
+			wait =
+			    pd_retry_wait_ms(a.ratelimit_reset, a.retry_after, attempt, now_ms());
+		} else if (a.status >= 500) {
+			retry = pd_repeatable(c->call);
+			unsure = !retry;
+		}
+		if (!retry || attempt >= c->cfg->pd_max_retries)
+			break;
+		log_debug("pagerduty %s %s: retrying in %ld ms", c->call->method, c->call->path,
+		          wait);
+		ts.tv_sec = wait / 1000;
+		ts.tv_nsec = (wait % 1000) * 1000000L;
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+	}
+
+	if (a.cc != CURLE_OK) {
+		rc = a.cc == CURLE_OPERATION_TIMEDOUT ? PD_ERR_TIMEOUT
+		     : a.cc == CURLE_OUT_OF_MEMORY    ? PD_ERR_NOMEM
+		                                      : PD_ERR_NETWORK;
+		*error = pd_transport_error(c, &a, rc, attempt + 1, unsure);
+	} else if (a.status >= 200 && a.status < 300) {
+		rc = PD_OK;
+		if (a.len > 0 &&
+		    (*doc = json_loadb(a.body, a.len, JSON_DECODE_ANY, NULL)) == NULL) {
+			rc = PD_ERR_HTTP;
+			*error =
+			    pd_error_new(rc, a.status, NULL,
+			                 "PagerDuty answered with a body that is not JSON", NULL);
+		}
+	} else {
+		rc = a.status >= 400 && a.status < 500 ? PD_ERR_PD_REJECTED : PD_ERR_HTTP;
+		*error = pd_error_from_answer(rc, a.status, a.body, a.len);
+		pd_error_note(*error, attempt + 1, unsure);
+	}
+	pd_answer_clear(&a);
+	return rc;
+}
+
+/* The collection array of a page, or an error saying it is missing. */
+static json_t *
+pd_page_items(struct pd_conn *c, json_t *page, json_t **error)
+{
+	json_t *items = json_object_get(page, c->call->collection);
+	char *msg;
+
+	if (json_is_array(items))
+		return items;
+	msg = xasprintf("PagerDuty's answer to %s %s has no \"%s\" list", c->call->method,
+	                c->call->path, c->call->collection);
+	*error = pd_error_new(PD_ERR_HTTP, 200, NULL, msg, NULL);
+	free(msg);
+	return NULL;
+}
+
+/* Appends items to all until maximum; returns 1 when maximum is reached. */
+static int
+pd_page_merge(json_t *all, json_t *items, long maximum)
+{
+	size_t i;
+	json_t *item;
+
+	json_array_foreach (items, i, item) {
+		if (maximum > 0 && (long)json_array_size(all) >= maximum)
+			return 1;
+		json_array_append(all, item);
+	}
+	return maximum > 0 && (long)json_array_size(all) >= maximum;
+}
+
+/* The page size to ask for next. */
+static long
+pd_page_limit(long maximum, size_t have)
+{
+	if (maximum > 0 && maximum - (long)have < PD_PAGE_MAX)
+		return maximum - (long)have;
+	return PD_PAGE_MAX;
+}
+
+/* Offset pagination: limit/offset, following `more`. */
+static enum pd_err
+pd_paged_offset(struct pd_conn *c, json_t *all, json_t **error)
+{
+	const struct pd_call *call = c->call;
+	json_t *q, *page, *items;
+	json_int_t offset = 0;
+	long limit;
+	enum pd_err rc = PD_OK;
+	char *msg;
+	int done;
+
+	if (call->query != NULL && json_is_integer(json_object_get(call->query, "offset")))
+		offset = json_integer_value(json_object_get(call->query, "offset"));
+	for (;;) {
+		limit = pd_page_limit(call->maximum, json_array_size(all));
+		if (offset + limit > PD_OFFSET_CEILING)
+			limit = (long)(PD_OFFSET_CEILING - offset);
+		if (limit <= 0) {
+			msg = xasprintf(
+			    "%s %s: PagerDuty lists at most %d items by offset (offset+limit <= "
+			    "%d); %zu fetched and more remain: narrow the query (since/until, "
+			    "filters) or set maximum",
+			    call->method, call->path, PD_OFFSET_CEILING, PD_OFFSET_CEILING,
+			    json_array_size(all));
+			*error = pd_error_new(PD_ERR_VALIDATION, 0, NULL, msg, NULL);
+			free(msg);
+			return PD_ERR_VALIDATION;
+		}
+		q = call->query != NULL ? json_deep_copy(call->query) : json_object();
+		json_object_set_new(q, "limit", json_integer(limit));
+		json_object_set_new(q, "offset", json_integer(offset));
+		page = NULL;
+		rc = pd_perform(c, q, &page, error);
+		json_decref(q);
+		if (rc != PD_OK)
+			break;
+		if ((items = pd_page_items(c, page, error)) == NULL) {
+			json_decref(page);
+			rc = PD_ERR_HTTP;
+			break;
+		}
+		done = pd_page_merge(all, items, call->maximum) || json_array_size(items) == 0 ||
+		       !json_is_true(json_object_get(page, "more"));
+		offset += (json_int_t)json_array_size(items);
+		json_decref(page);
+		if (done)
+			break;
+	}
+	return rc;
+}
+
+/* Cursor pagination: cursor in, next_cursor out (null at the end). */
+static enum pd_err
+pd_paged_cursor(struct pd_conn *c, json_t *all, json_t **error)
+{
+	const struct pd_call *call = c->call;
+	json_t *q, *page, *items, *next;
+	char *cursor = NULL;
+	enum pd_err rc = PD_OK;
+	int done;
+
+	for (;;) {
+		q = call->query != NULL ? json_deep_copy(call->query) : json_object();
+		json_object_set_new(
+		    q, "limit", json_integer(pd_page_limit(call->maximum, json_array_size(all))));
+		if (cursor != NULL)
+			json_object_set_new(q, "cursor", json_string(cursor));
+		page = NULL;
+		rc = pd_perform(c, q, &page, error);
+		json_decref(q);
+		if (rc != PD_OK)
+			break;
+		if ((items = pd_page_items(c, page, error)) == NULL) {
+			json_decref(page);
+			rc = PD_ERR_HTTP;
+			break;
+		}
+		next = json_object_get(page, "next_cursor");
+		done = pd_page_merge(all, items, call->maximum) || !json_is_string(next) ||
+		       *json_string_value(next) == '\0';
+		free(cursor);
+		cursor = done ? NULL : xstrdup(json_string_value(next));
+		json_decref(page);
+		if (done)
+			break;
+	}
+	free(cursor);
+	return rc;
+}
+
+/* Runs one call: see the header's comment and DESIGN above. */
+enum pd_err
+pd_request(const struct pd_config *cfg, const struct pd_call *call, json_t **out, json_t **error)
+{
+	struct pd_conn c;
+	struct curl_slist *h;
+	json_t *all;
+	enum pd_err rc;
+
+	*out = NULL;
+	*error = NULL;
+	if (!call->events && (cfg->api_key == NULL || *cfg->api_key == '\0')) {
+		*error = pd_error_new(PD_ERR_CONFIG, 0, NULL,
+		                      "api_key is not set (config file or its {env: NAME})", NULL);
+		return PD_ERR_CONFIG;
+	}
+	memset(&c, 0, sizeof c);
+	c.cfg = cfg;
+	c.call = call;
+	if ((c.curl = curl_easy_init()) == NULL)
+		fatal("out of memory");
+	pd_conn_setup(&c);
+
+	if (call->page == PD_PAGE_NONE || call->collection == NULL) {
+		rc = pd_perform(&c, call->query, out, error);
+	} else {
+		all = json_array();
+		rc = call->page == PD_PAGE_CURSOR ? pd_paged_cursor(&c, all, error)
+		                                  : pd_paged_offset(&c, all, error);
+		if (rc == PD_OK)
+			*out = all;
+		else
+			json_decref(all);
+	}
+
+	curl_easy_cleanup(c.curl);
+	/* The Authorization header is in this list: wipe before freeing. */
+	for (h = c.headers; h != NULL; h = h->next)
+		sodium_memzero(h->data, strlen(h->data));
+	curl_slist_free_all(c.headers);
+	free(c.body);
+	return rc;
+}
