@@ -13,10 +13,7 @@
  * marks it required on most operations, GETs included, and PagerDuty ignores
  * it where there is no body) and From when the call has one. Events calls
  * carry no Authorization: the routing key in the body authenticates.
- * Proxies come from libcurl's own variables (https_proxy, no_proxy, ...),
- * which we leave enabled. The CA bundle variables CURL_CA_BUNDLE,
- * SSL_CERT_FILE and SSL_CERT_DIR are read by the curl tool, not by libcurl,
- * so they are applied here the way the tool applies them.
+ * Proxies and CA bundles: http_common_opts() (common/http.c).
  *
  * Retries: up to pagerduty.max_retries more attempts. 429 is retried for
  * every method, after ratelimit-reset seconds, else Retry-After, else the
@@ -433,7 +430,6 @@ pd_conn_setup(struct pd_conn *c)
 {
 	const struct pd_config *cfg = c->cfg;
 	const struct pd_call *call = c->call;
-	const char *ca;
 	char *h;
 	long timeout = cfg->pd_timeout_ms > 0 ? cfg->pd_timeout_ms : 10000;
 
@@ -464,22 +460,16 @@ pd_conn_setup(struct pd_conn *c)
 
 	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, call->method);
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
-	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "st2-pagerduty/" PD_VERSION);
-	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	http_common_opts(c->curl);
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, timeout);
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
 	                 timeout < PD_CONNECT_CAP ? timeout : (long)PD_CONNECT_CAP);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, pd_write_cb);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, pd_header_cb);
-	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (c->body != NULL) {
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, c->body);
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(c->body));
 	}
-	if ((ca = getenv("CURL_CA_BUNDLE")) != NULL || (ca = getenv("SSL_CERT_FILE")) != NULL)
-		curl_easy_setopt(c->curl, CURLOPT_CAINFO, ca);
-	if ((ca = getenv("SSL_CERT_DIR")) != NULL)
-		curl_easy_setopt(c->curl, CURLOPT_CAPATH, ca);
 }
 
 /* One attempt: the request with this query, the answer into a. */

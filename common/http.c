@@ -4,8 +4,12 @@
  * forwarder does not use this: it runs libcurl's multi interface on the
  * event loop (triggers/forward.c).
  *
- * Proxies and CA bundles follow libcurl's standard variables
- * (https_proxy, no_proxy, CURL_CA_BUNDLE).
+ * Every libcurl handle of the program, here or not, gets the options of
+ * http_common_opts(): our User-Agent, http and https only, no signals, and
+ * the CA bundle variables. Proxies follow libcurl's own variables
+ * (https_proxy, no_proxy, ...); the CA bundle variables CURL_CA_BUNDLE,
+ * SSL_CERT_FILE and SSL_CERT_DIR are read by the curl tool, not by
+ * libcurl, so they are applied here the way the tool applies them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +59,20 @@ http_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+void
+http_common_opts(void *easy)
+{
+	const char *ca;
+
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, "st2-pagerduty/" PD_VERSION);
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	if ((ca = getenv("CURL_CA_BUNDLE")) != NULL || (ca = getenv("SSL_CERT_FILE")) != NULL)
+		curl_easy_setopt(easy, CURLOPT_CAINFO, ca);
+	if ((ca = getenv("SSL_CERT_DIR")) != NULL)
+		curl_easy_setopt(easy, CURLOPT_CAPATH, ca);
+}
+
 /* Maps a libcurl transfer error to ours. */
 static enum pd_err
 http_curl_err(CURLcode cc)
@@ -88,7 +106,6 @@ http_request(const char *method, const char *url, const struct pd_strlist *heade
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, verify_tls ? 1L : 0L);
@@ -98,7 +115,7 @@ http_request(const char *method, const char *url, const struct pd_strlist *heade
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_header_cb);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "st2-pagerduty/" PD_VERSION);
+	http_common_opts(c);
 	if (body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);

@@ -135,6 +135,8 @@ enum pd_err http_request(const char *method, const char *url, const struct pd_st
                          const char *body, size_t len, long timeout_ms, int verify_tls,
                          struct http_resp *out);
 void http_resp_free(struct http_resp *);
+/* Options every libcurl handle gets (agent, protocols, CA variables); easy is a CURL *. */
+void http_common_opts(void *easy);
 
 /* common/cli.c */
 struct pd_config;

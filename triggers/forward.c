@@ -723,15 +723,11 @@ fw_start(struct forwarder *fw, struct fw_item *it)
 	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, it);
-	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)FW_CONNECT_MS);
 	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)FW_TIMEOUT_MS);
 	curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, fw->verify_tls ? 1L : 0L);
 	curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, fw->verify_tls ? 2L : 0L);
-	curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "st2-pagerduty/" PD_VERSION);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-#endif
+	http_common_opts(x->easy);
 
 	it->xfer = x;
 	it->state = FW_IN_FLIGHT;
