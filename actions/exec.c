@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <sodium.h>
 #include <yaml.h>
 
 #include "st2pd.h"
@@ -388,6 +389,30 @@ action_shape_result(const struct action *act, json_t *answer)
 	return answer != NULL ? json_incref(answer) : json_null();
 }
 
+/*
+ * An Events API trigger without a dedup key gets one of ours. PagerDuty
+ * would make one, but pd_request() retries an Events call after a timeout
+ * or a 5xx, and a retry of a keyless trigger that did arrive opens a
+ * second alert; with a key, the retry lands on the same alert. The key is
+ * in the answer, as PagerDuty's own would be.
+ */
+static void
+exec_dedup_key(struct pd_call *call)
+{
+	unsigned char rnd[16];
+	char hex[sizeof rnd * 2 + 1];
+
+	if (!call->events || call->body == NULL ||
+	    !json_is_string(json_object_get(call->body, "event_action")) ||
+	    strcmp(json_string_value(json_object_get(call->body, "event_action")), "trigger") !=
+	        0 ||
+	    json_object_get(call->body, "dedup_key") != NULL)
+		return;
+	randombytes_buf(rnd, sizeof rnd);
+	sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+	json_object_set_new(call->body, "dedup_key", json_string(hex));
+}
+
 /* The generic executor: build, one pd_request(), shape. */
 static enum pd_err
 exec_generic(const struct action *act, json_t *params, const struct pd_config *cfg, json_t **out,
@@ -403,6 +428,7 @@ exec_generic(const struct action *act, json_t *params, const struct pd_config *c
 		free(why);
 		return err;
 	}
+	exec_dedup_key(&c.call);
 	err = pd_request(cfg, &c.call, &answer, error);
 	action_call_free(&c);
 	if (err == PD_OK)

@@ -245,6 +245,18 @@ class TestPdClient(unittest.TestCase):
         self.assert_ok(rc)
         self.assertEqual([r["status"] for r in self.pd.requests()], [500, 202])
 
+    def test_keyless_trigger_retries_reuse_one_dedup_key(self):
+        # A retried trigger must land on the alert the first attempt may have opened.
+        self.pd.fail_next(1, 500, {"status": "error", "message": "try again"})
+        rc, _, _ = self.run_action("event.trigger", "--summary=disk full", "--source=db-01",
+                                   "--severity=critical")
+        self.assert_ok(rc)
+        reqs = self.pd.requests()
+        self.assertEqual([r["status"] for r in reqs], [500, 202])
+        keys = [r["body"].get("dedup_key") for r in reqs]
+        self.assertRegex(keys[0] or "", r"^[0-9a-f]{32}$")
+        self.assertEqual(keys[0], keys[1])
+
     def test_other_4xx_are_not_retried(self):
         self.pd.fail_next(1, 404, {"error": {"message": "Not Found", "code": 2100}})
         rc, _, error = self.run_action("incident.get", "--entity_id=PNOPE")
