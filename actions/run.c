@@ -296,8 +296,14 @@ run_config(const char *path)
 
 	if (path == NULL)
 		path = config_default_path();
-	if (!explicit && access(path, F_OK) != 0 && errno == ENOENT)
-		config_apply_env(cfg, &problems); /* no file: the environment is the config */
+	/*
+	 * No file, or one we may not read: the environment is the config. The
+	 * second is the packaged case: /etc/st2-pagerduty/config.yaml belongs
+	 * to the daemon (0640), and st2 runs actions as its own user with the
+	 * pack config in the environment.
+	 */
+	if (!explicit && access(path, R_OK) != 0 && (errno == ENOENT || errno == EACCES))
+		config_apply_env(cfg, &problems);
 	else
 		config_load(cfg, path, &problems);
 	if (problems.n == 0) {
