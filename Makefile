@@ -1,12 +1,13 @@
 # Makefile: the two commands of the README, plus the usual targets.
 #   make run   install what is missing, build, serve the demo config
 #   make test  install what is missing, build (plain and ASan/UBSan), run every test
+#   make package  the .deb and .rpm, in build/
 #   make bench benchmark against adnanh/webhook, Flask/gunicorn and nginx (bench/bench.py)
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build build-asan run test bench format clean
+.PHONY: all deps build build-asan run test bench package format clean
 
 all: build
 
@@ -35,6 +36,10 @@ test: build build-asan
 	@cd $(BUILD) && ctest --output-on-failure -j 2
 	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 2
+
+# .deb and .rpm in build/ (CPack; see packaging/packaging.cmake).
+package: build
+	@cmake --build $(BUILD) --target package
 
 # Not a test: compares st2-pagerduty with its peers on this machine and prints a table.
 bench: build
