@@ -60,8 +60,8 @@
  * uniformly over its upper half and at least Retry-After on 429/503.
  * Those failures also close a gate for every event, since they say st2 as
  * a whole is down, overloaded or misconfigured: nothing starts until the
- * gate's own backoff has passed, then one request at a time probes until
- * one succeeds. An outage thus costs one attempt per backoff, not one per
+ * gate's own backoff (capped at FW_GATE_MAX) has passed, then one request
+ * at a time probes until one succeeds. An outage thus costs one attempt per backoff, not one per
  * event, and the event that failed waits out its own backoff, so a single
  * event st2 keeps failing on cannot hold the gate shut for the others.
  * Retries never give up: StackStorm may be down or misconfigured for
@@ -110,6 +110,7 @@
 #define FW_NICE        10    /* the forwarder thread's niceness: see fw_thread() */
 #define FW_BACKOFF_MS  1000  /* first retry after 0.5-1 s */
 #define FW_BACKOFF_MAX 60000 /* never wait more than a minute */
+#define FW_GATE_MAX    5000  /* st2 probed at least every 5 s while it is down */
 #define FW_CONNECT_MS  5000
 #define FW_TIMEOUT_MS  30000
 /* Response bytes kept: st2 answers {"faultstring": ...}, far smaller. */
@@ -414,6 +415,9 @@ fw_gate_close(struct forwarder *fw, int64_t retry_after_s)
 {
 	int64_t delay = fw_backoff_ms(++fw->gate_failures);
 
+	/* A probe is one request: no reason to leave st2 unwatched for a minute. */
+	if (delay > FW_GATE_MAX)
+		delay = FW_GATE_MAX / 2 + randombytes_uniform(FW_GATE_MAX / 2 + 1);
 	if (retry_after_s > FW_BACKOFF_MAX / 1000)
 		retry_after_s = FW_BACKOFF_MAX / 1000;
 	if (retry_after_s * 1000 > delay)

@@ -118,7 +118,10 @@ static const char *const spool_wsql[WS_MAX] = {
                 "next_attempt_ms = 0 WHERE seq = ?1 AND state = 0",
     [WS_PRUNE] = "DELETE FROM events WHERE seq IN (SELECT seq FROM events INDEXED BY "
                  "events_delivered WHERE state = 1 AND delivered_ms < ?1 LIMIT ?2)",
-    [WS_COUNT] = "SELECT state, count(*) FROM events GROUP BY state",
+    /* Each count reads only its partial index: never the whole table, which holds payloads. */
+    [WS_COUNT] = "SELECT (SELECT count(*) FROM events INDEXED BY events_pending WHERE state = 0), "
+                 "(SELECT count(*) FROM events INDEXED BY events_delivered WHERE state = 1), "
+                 "(SELECT count(*) FROM events INDEXED BY events_dead WHERE state = 2)",
 };
 
 /* Reader statements, loop thread only (indexes into spool->rs). */
@@ -153,6 +156,7 @@ static const char spool_schema[] =
     " dead_reason TEXT);"
     "CREATE INDEX events_pending ON events (seq) WHERE state = 0;"
     "CREATE INDEX events_delivered ON events (delivered_ms) WHERE state = 1;"
+    "CREATE INDEX events_dead ON events (seq) WHERE state = 2;"
     "PRAGMA user_version = 2;";
 
 /*
@@ -165,6 +169,7 @@ static const char spool_migrate_v1[] = "DROP INDEX IF EXISTS events_order_key;"
                                        "DROP INDEX IF EXISTS events_state_received;"
                                        "CREATE INDEX events_delivered ON events (delivered_ms) "
                                        "WHERE state = 1;"
+                                       "CREATE INDEX events_dead ON events (seq) WHERE state = 2;"
                                        "PRAGMA user_version = 2;";
 
 struct spool {
@@ -434,10 +439,10 @@ spool_recount(struct spool *s)
 	int64_t n[3] = {0, 0, 0};
 	int rc, state;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		state = sqlite3_column_int(st, 0);
-		if (state >= 0 && state < 3)
-			n[state] = sqlite3_column_int64(st, 1);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (state = 0; state < 3; state++)
+			n[state] = sqlite3_column_int64(st, state);
+		rc = SQLITE_DONE;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
