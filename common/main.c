@@ -17,23 +17,22 @@ static const struct subcommand {
 	const char *usage;
 	const char *summary;
 	int (*fn)(int, char **);
-	int listed; /* shown in --help only once it works */
 } subcommands[] = {
-    {"serve", "[-c FILE]", "run the webhook receiver, spool and forwarder", cmd_serve, 1},
-    {"register", "[-c FILE]", "create or update every trigger type in StackStorm", cmd_register, 1},
-    {"pack", "DIR", "write the StackStorm pack (pack.yaml, triggers, README) into DIR", cmd_pack,
-     1},
+    {"serve", "[-c FILE]", "run the webhook receiver, spool and forwarder", cmd_serve},
+    {"register", "[-c FILE]", "create or update every trigger type in StackStorm", cmd_register},
+    {"pack", "DIR",
+     "write the StackStorm pack (actions, triggers, aliases, config schema) into DIR", cmd_pack},
     {"sign", "(--secret S | --secret-file PATH | -c FILE) [FILE]",
-     "print the X-PagerDuty-Signature value for FILE or stdin", cmd_sign, 1},
+     "print the X-PagerDuty-Signature value for FILE or stdin", cmd_sign},
     {"send-test", "[-c FILE] [--event TYPE] [--url URL]",
-     "POST a signed sample event to the receiver", cmd_send_test, 1},
+     "POST a signed sample event to the receiver", cmd_send_test},
     {"check-config", "[-c FILE]", "validate the configuration, report every problem",
-     cmd_check_config, 1},
+     cmd_check_config},
     {"spool", "status|list|show|find|retry|purge [-c FILE] ...",
-     "inspect the spool and its dead letters", cmd_spool, 1},
+     "inspect the spool and its dead letters", cmd_spool},
     {"run", "[-c FILE] ACTION [--name=VALUE ...]",
-     "run one PagerDuty action (ACTION --help describes it)", cmd_run, 1},
-    {"actions", "[--json]", "list every action and its parameters", cmd_actions, 1},
+     "run one PagerDuty action (ACTION --help describes it)", cmd_run},
+    {"actions", "[--json]", "list every action and its parameters", cmd_actions},
 };
 
 static void
@@ -41,11 +40,12 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: st2-pagerduty [--version] [--help] COMMAND [ARGS]\n\n"
-	           "PagerDuty V3 webhooks in, StackStorm triggers out.\n\ncommands:\n");
+	fprintf(
+	    f, "usage: st2-pagerduty [--version] [--help] COMMAND [ARGS]\n\n"
+	       "PagerDuty V3 webhooks in, StackStorm triggers out; PagerDuty actions for rules.\n\n"
+	       "commands:\n");
 	for (i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++) {
-		if (subcommands[i].listed)
-			fprintf(f, "  %-13s %s\n", subcommands[i].name, subcommands[i].summary);
+		fprintf(f, "  %-13s %s\n", subcommands[i].name, subcommands[i].summary);
 	}
 	fprintf(f, "\nEvery command takes -c FILE (default: $ST2_PAGERDUTY_CONFIG, else "
 	           "/etc/st2-pagerduty/config.yaml)\nand --help. See README.md.\n");
