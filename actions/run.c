@@ -326,27 +326,6 @@ run_config(const char *path)
 	return NULL;
 }
 
-/* A word for the type of a parameter in help text. */
-static const char *
-run_type_word(enum param_type t)
-{
-	switch (t) {
-	case PT_STRING:
-		return "TEXT";
-	case PT_INTEGER:
-		return "INTEGER";
-	case PT_NUMBER:
-		return "NUMBER";
-	case PT_BOOLEAN:
-		return "BOOL";
-	case PT_ARRAY:
-		return "LIST";
-	case PT_OBJECT:
-		return "OBJECT";
-	}
-	return "VALUE";
-}
-
 /* Where a parameter goes, for help text. */
 static const char *
 run_where_word(enum param_where w)
@@ -433,7 +412,7 @@ action_help(const struct action *act, FILE *f)
 	for (p = act->params; p->name != NULL; p++) {
 		head = p->type == PT_BOOLEAN
 		           ? xasprintf("--%s", p->name)
-		           : xasprintf("--%s=%s", p->name, run_type_word(p->type));
+		           : xasprintf("--%s=%s", p->name, action_type_word(p->type));
 		fprintf(f, "  %-32s %s\n", head, p->description);
 		free(head);
 		fprintf(f, "  %-32s (%s%s%s", "", run_where_word(p->where),

@@ -1361,25 +1361,30 @@ action_param_find(const struct action *act, const char *name)
 	return NULL;
 }
 
+/* Each parameter type's JSON Schema name, and the word help shows for its value. */
+static const struct {
+	const char *schema;
+	const char *word;
+} action_types[] = {
+    [PT_STRING] = {"string", "TEXT"},   [PT_INTEGER] = {"integer", "INTEGER"},
+    [PT_NUMBER] = {"number", "NUMBER"}, [PT_BOOLEAN] = {"boolean", "BOOL"},
+    [PT_ARRAY] = {"array", "LIST"},     [PT_OBJECT] = {"object", "OBJECT"},
+};
+
 /* JSON Schema's name of a parameter type. */
-static const char *
+const char *
 action_type_name(enum param_type t)
 {
-	switch (t) {
-	case PT_STRING:
-		return "string";
-	case PT_INTEGER:
-		return "integer";
-	case PT_NUMBER:
-		return "number";
-	case PT_BOOLEAN:
-		return "boolean";
-	case PT_ARRAY:
-		return "array";
-	case PT_OBJECT:
-		return "object";
-	}
-	return "string";
+	return (size_t)t < sizeof action_types / sizeof action_types[0] ? action_types[t].schema
+	                                                                : "string";
+}
+
+/* The word for a parameter type's value in help text ("--id=TEXT"). */
+const char *
+action_type_word(enum param_type t)
+{
+	return (size_t)t < sizeof action_types / sizeof action_types[0] ? action_types[t].word
+	                                                                : "VALUE";
 }
 
 /* Whether v has the JSON type t. */
