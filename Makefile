@@ -44,6 +44,7 @@ package: build
 # Not a test: compares st2-pagerduty with its peers on this machine and prints a table.
 bench: build
 	@PD_BIN=$(CURDIR)/$(BUILD)/st2-pagerduty python3 bench/bench.py
+	@PD_BIN=$(CURDIR)/$(BUILD)/st2-pagerduty python3 bench/actions.py
 
 format:
 	@clang-format -i common/*.[ch] config/*.c webhook/*.c triggers/*.c actions/*.c tests/unit/*.c

@@ -62,7 +62,9 @@ SECRET = "bench-" + secrets.token_hex(12)
 API_KEY = "bench-key-" + secrets.token_hex(8)
 PD_PATH = "/webhooks/pagerduty"
 # What the peers and the load need, installed by packaging/build-deps.sh when missing.
-BENCH_PACKAGES = ["wrk", "nginx", "webhook", "python3", "python3-flask", "gunicorn", "curl"]
+BENCH_PACKAGES = [
+    "wrk", "nginx", "webhook", "python3", "python3-flask", "gunicorn", "curl", "time"
+]
 ID_MARKER = "01BENCH"
 ID_LEN = 26
 BODY_TARGET = 1800
