@@ -11,7 +11,7 @@
 set -eu
 
 PACKAGES="build-essential cmake pkg-config
-libevent-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libsodium-dev libsqlite3-dev libyajl-dev
+libevent-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libsodium-dev libsqlite3-dev libyajl-dev libssl-dev
 libcmocka-dev python3 curl ca-certificates clang-format
 rpm lintian debootstrap systemd"
 [ $# -gt 0 ] && PACKAGES="$*"

