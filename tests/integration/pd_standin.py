@@ -32,7 +32,8 @@ import sys
 import threading
 import urllib.parse
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from standin_http import StandInHandler, StandInServer
 
 PAGE_DEFAULT = 25
 PAGE_MAX = 100
@@ -68,34 +69,8 @@ def rest_error(status, message, code, errors=None):
     return status, body
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, addr, standin):
-        self.standin = standin
-        super().__init__(addr, _Handler)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as PagerDuty's front end does
-    disable_nagle_algorithm = True
+class _Handler(StandInHandler):
     server_version = "pd-standin"
-
-    def log_message(self, fmt, *args):
-        pass  # request_log records what tests need
-
-    def do_GET(self):
-        self.server.standin._handle(self, "GET")
-
-    def do_POST(self):
-        self.server.standin._handle(self, "POST")
-
-    def do_PUT(self):
-        self.server.standin._handle(self, "PUT")
-
-    def do_DELETE(self):
-        self.server.standin._handle(self, "DELETE")
 
 
 class PdStandIn:
@@ -123,7 +98,7 @@ class PdStandIn:
 
     def start(self):
         self._stopping.clear()
-        self._server = _Server((self.host, self.port), self)
+        self._server = StandInServer((self.host, self.port), self, _Handler)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         name="pd-standin", daemon=True)

@@ -35,7 +35,8 @@ import threading
 import time
 import urllib.parse
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from standin_http import StandInHandler, StandInServer
 
 NO_CREDENTIALS = "Unauthorized - One of Token or API key required."
 BAD_API_KEY = "Unauthorized - ApiKey with key_hash=%s not found."
@@ -132,26 +133,7 @@ def _validate_object(instance, schema):
             validate(instance[key], additional)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True  # up() binds the same port again at once
-    block_on_close = False
-
-    def __init__(self, addr, standin):
-        self.standin = standin
-        super().__init__(addr, _Handler)
-
-    def handle_error(self, request, client_address):
-        """Clients that hang up (or down() cutting them) are normal here."""
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as nginx and gunicorn do
-    # Headers and body go out in two writes: without this, Nagle and the
-    # client's delayed ACK hold every answer back ~40 ms.
-    disable_nagle_algorithm = True
+class _Handler(StandInHandler):
     server_version = "st2-standin"
 
     def setup(self):
@@ -163,24 +145,6 @@ class _Handler(BaseHTTPRequestHandler):
             super().finish()
         finally:
             self.server.standin._disconnected(self.connection)
-
-    def log_message(self, fmt, *args):
-        pass  # request_log records what tests need; stderr stays quiet
-
-    def do_GET(self):
-        self.server.standin._handle(self, "GET")
-
-    def do_POST(self):
-        self.server.standin._handle(self, "POST")
-
-    def do_PUT(self):
-        self.server.standin._handle(self, "PUT")
-
-    def do_DELETE(self):
-        self.server.standin._handle(self, "DELETE")
-
-    def do_PATCH(self):
-        self.server.standin._handle(self, "PATCH")
 
 
 class St2StandIn:
@@ -223,7 +187,7 @@ class St2StandIn:
         with self._lock:
             if self._server is not None:
                 return self
-        server = _Server((self.host, self.port), self)
+        server = StandInServer((self.host, self.port), self, _Handler)
         self.port = server.server_address[1]
         # A short poll interval: shutdown() in down() waits for it.
         thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="st2-standin",
