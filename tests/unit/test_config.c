@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "st2pd.h"
+#include "capture.h"
 
 static char *tmpdir;  /* mkdtemp, removed by the group teardown */
 static char *cfgpath; /* tmpdir/config.yaml, the file most tests load */
@@ -897,34 +898,7 @@ test_default_path(void **state)
 static int
 run_check_config(int argc, char **argv, char **out, char **err)
 {
-	char *opath = xasprintf("%s/stdout", tmpdir), *epath = xasprintf("%s/stderr", tmpdir);
-	int saved_out, saved_err, fo, fe, rc;
-
-	fflush(stdout);
-	fflush(stderr);
-	saved_out = dup(STDOUT_FILENO);
-	saved_err = dup(STDERR_FILENO);
-	fo = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	fe = open(epath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(saved_out >= 0 && saved_err >= 0 && fo >= 0 && fe >= 0);
-	dup2(fo, STDOUT_FILENO);
-	dup2(fe, STDERR_FILENO);
-	close(fo);
-	close(fe);
-	rc = cmd_check_config(argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(saved_out, STDOUT_FILENO);
-	dup2(saved_err, STDERR_FILENO);
-	close(saved_out);
-	close(saved_err);
-	assert_int_equal(read_file(opath, out, NULL), PD_OK);
-	assert_int_equal(read_file(epath, err, NULL), PD_OK);
-	unlink(opath);
-	unlink(epath);
-	free(opath);
-	free(epath);
-	return rc;
+	return capture_run(cmd_check_config, argc, argv, NULL, out, err);
 }
 
 /* check-config: the effective config and "FILE: ok", or every problem. */

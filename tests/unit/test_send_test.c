@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "st2pd.h"
+#include "capture.h"
 
 #define TEST_SECRET "send-test-secret"
 
@@ -422,8 +423,6 @@ request_header(const struct mini_server *s, const char *name)
 static int
 run_send_test(char **args, int nargs, char **out)
 {
-	char path[] = "/tmp/test_send_test.XXXXXX";
-	int fd, saved, rc;
 	char *argv[16];
 	int i;
 
@@ -432,20 +431,7 @@ run_send_test(char **args, int nargs, char **out)
 	for (i = 0; i < nargs; i++)
 		argv[i + 1] = args[i];
 	argv[nargs + 1] = NULL;
-
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	fflush(stdout);
-	saved = dup(STDOUT_FILENO);
-	dup2(fd, STDOUT_FILENO);
-	rc = cmd_send_test(nargs + 1, argv);
-	fflush(stdout);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
-	close(fd);
-	assert_int_equal(read_file(path, out, NULL), PD_OK);
-	unlink(path);
-	return rc;
+	return capture_run(cmd_send_test, nargs + 1, argv, NULL, out, NULL);
 }
 
 /* Checks the captured request is what PagerDuty would send, signed with secret. */

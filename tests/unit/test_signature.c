@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "st2pd.h"
+#include "capture.h"
 
 #define VECTORS_DIR "specs/pagerduty/vectors"
 #define VECTORS     "webhookv3-signature-vectors.json"
@@ -515,42 +516,15 @@ temp_file(const char *data, size_t len)
 static int
 run_sign(char **args, int nargs, const char *in_path, char **out)
 {
-	char path[] = "/tmp/test_signature_out.XXXXXX";
 	char *argv[8];
-	int fd, saved_out, saved_in = -1, in, rc, i;
+	int i;
 
 	assert_true(nargs < 7);
 	argv[0] = "sign";
 	for (i = 0; i < nargs; i++)
 		argv[i + 1] = args[i];
 	argv[nargs + 1] = NULL;
-
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	fflush(stdout);
-	saved_out = dup(STDOUT_FILENO);
-	dup2(fd, STDOUT_FILENO);
-	if (in_path != NULL) {
-		in = open(in_path, O_RDONLY);
-		assert_true(in >= 0);
-		saved_in = dup(STDIN_FILENO);
-		dup2(in, STDIN_FILENO);
-		close(in);
-		clearerr(stdin);
-	}
-	rc = cmd_sign(nargs + 1, argv);
-	fflush(stdout);
-	dup2(saved_out, STDOUT_FILENO);
-	close(saved_out);
-	if (saved_in >= 0) {
-		dup2(saved_in, STDIN_FILENO);
-		close(saved_in);
-		clearerr(stdin);
-	}
-	close(fd);
-	assert_int_equal(read_file(path, out, NULL), PD_OK);
-	unlink(path);
-	return rc;
+	return capture_run(cmd_sign, nargs + 1, argv, in_path, out, NULL);
 }
 
 /* sign prints v1=<hex> of the file's exact bytes, from a file or stdin. */

@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "st2pd.h"
+#include "capture.h"
 
 #define MIN_MS  60000LL
 #define HOUR_MS 3600000LL
@@ -196,60 +197,20 @@ teardown(void **state)
 	return 0;
 }
 
-/* Reads a whole temp file back. */
-static char *
-slurp(FILE *fp)
-{
-	long len;
-	char *buf;
-
-	fflush(fp);
-	len = ftell(fp);
-	buf = xmalloc((size_t)len + 1);
-	rewind(fp);
-	assert_int_equal(fread(buf, 1, (size_t)len, fp), (size_t)len);
-	buf[len] = '\0';
-	return buf;
-}
-
 /* Runs cmd_spool with argv = {"spool", args..., NULL}, capturing fds 1 and 2. */
 static int
 run_argv(struct fixture *f, char **args)
 {
 	char *argv[MAXARGS + 2];
-	FILE *out = tmpfile(), *err = tmpfile();
-	int argc = 0, save_out, save_err, rc;
+	int argc = 0;
 
 	argv[argc++] = "spool";
 	while (*args != NULL && argc < MAXARGS)
 		argv[argc++] = *args++;
 	argv[argc] = NULL;
-
-	assert_non_null(out);
-	assert_non_null(err);
-	fflush(stdout);
-	fflush(stderr);
-	save_out = dup(1);
-	save_err = dup(2);
-	dup2(fileno(out), 1);
-	dup2(fileno(err), 2);
-	rc = cmd_spool(argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(save_out, 1);
-	dup2(save_err, 2);
-	close(save_out);
-	close(save_err);
-
 	free(f->out);
 	free(f->err);
-	fseek(out, 0, SEEK_END);
-	fseek(err, 0, SEEK_END);
-	f->out = slurp(out);
-	f->err = slurp(err);
-	fclose(out);
-	fclose(err);
-	return rc;
+	return capture_run(cmd_spool, argc, argv, NULL, &f->out, &f->err);
 }
 
 /* run_argv with the arguments inline (NULL-terminated), -c FILE appended. */
