@@ -326,27 +326,6 @@ run_config(const char *path)
 	return NULL;
 }
 
-/* Where a parameter goes, for help text. */
-static const char *
-run_where_word(enum param_where w)
-{
-	switch (w) {
-	case PW_QUERY:
-		return "query";
-	case PW_BODY:
-		return "body";
-	case PW_PATH:
-		return "path";
-	case PW_FROM:
-		return "From header";
-	case PW_LIMIT:
-		return "pages";
-	case PW_LOCAL:
-		break;
-	}
-	return "local";
-}
-
 /* Writes s as one shell word (single-quoted when it needs to be). */
 static void
 run_shell_word(FILE *f, const char *s)
@@ -415,7 +394,7 @@ action_help(const struct action *act, FILE *f)
 		           : xasprintf("--%s=%s", p->name, action_type_word(p->type));
 		fprintf(f, "  %-32s %s\n", head, p->description);
 		free(head);
-		fprintf(f, "  %-32s (%s%s%s", "", run_where_word(p->where),
+		fprintf(f, "  %-32s (%s%s%s", "", action_where_word(p->where),
 		        p->flags & PF_REQUIRED ? ", required" : "",
 		        p->flags & PF_SECRET ? ", secret" : "");
 		if (p->def != NULL)

@@ -1371,6 +1371,32 @@ static const struct {
     [PT_ARRAY] = {"array", "LIST"},     [PT_OBJECT] = {"object", "OBJECT"},
 };
 
+/* Where each kind of parameter goes: its name in `actions --json`, and in help text. */
+static const struct {
+	const char *json;
+	const char *help;
+} action_wheres[] = {
+    [PW_QUERY] = {"query", "query"}, [PW_BODY] = {"body", "body"},
+    [PW_PATH] = {"path", "path"},    [PW_FROM] = {"header", "From header"},
+    [PW_LIMIT] = {"local", "pages"}, [PW_LOCAL] = {"local", "local"},
+};
+
+/* Where a parameter goes, as `actions --json` names it. */
+const char *
+action_where_name(enum param_where w)
+{
+	return (size_t)w < sizeof action_wheres / sizeof action_wheres[0] ? action_wheres[w].json
+	                                                                  : "local";
+}
+
+/* Where a parameter goes, as help text says it. */
+const char *
+action_where_word(enum param_where w)
+{
+	return (size_t)w < sizeof action_wheres / sizeof action_wheres[0] ? action_wheres[w].help
+	                                                                  : "local";
+}
+
 /* JSON Schema's name of a parameter type. */
 const char *
 action_type_name(enum param_type t)
@@ -1615,26 +1641,6 @@ action_param_schema(const struct action *act, const struct action_param *p)
 	if (p->flags & PF_SECRET)
 		json_object_set_new(s, "secret", json_true());
 	return s;
-}
-
-/* Where a parameter goes, as `actions --json` names it. */
-static const char *
-action_where_name(enum param_where w)
-{
-	switch (w) {
-	case PW_QUERY:
-		return "query";
-	case PW_BODY:
-		return "body";
-	case PW_PATH:
-		return "path";
-	case PW_FROM:
-		return "header";
-	case PW_LIMIT:
-	case PW_LOCAL:
-		break;
-	}
-	return "local";
 }
 
 /* An example as a JSON array of strings. */

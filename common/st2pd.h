@@ -536,8 +536,10 @@ extern const struct action_alias action_aliases[];
 extern const size_t action_nalias;
 const struct action *action_find(const char *name); /* NULL if unknown */
 const struct action_param *action_param_find(const struct action *, const char *name);
-const char *action_type_name(enum param_type); /* JSON Schema's: "string" */
-const char *action_type_word(enum param_type); /* help's: "TEXT" */
+const char *action_type_name(enum param_type);   /* JSON Schema's: "string" */
+const char *action_type_word(enum param_type);   /* help's: "TEXT" */
+const char *action_where_name(enum param_where); /* actions --json's: "header" */
+const char *action_where_word(enum param_where); /* help's: "From header" */
 /* A default or constant of the table (JSON text) as a value; bad text is fatal. */
 json_t *action_json(const char *text);
 /*
