@@ -319,8 +319,10 @@ enum pd_err payload_from_event(json_t *event, const char *webhook_id, const char
                                const char *source, struct spool_event **out);
 
 /* triggers/spool.c */
-#define SPOOL_DB_FILE           "spool.db"       /* inside spool.path, a directory */
-#define SPOOL_SCHEMA_VERSION    2                /* PRAGMA user_version */
+#define SPOOL_DB_FILE        "spool.db" /* inside spool.path, a directory */
+#define SPOOL_SCHEMA_VERSION 3          /* PRAGMA user_version */
+/* An events row's payload, as a column expression of a query on events. */
+#define SPOOL_PAYLOAD_SQL       "(SELECT payload FROM payloads WHERE payloads.seq = events.seq)"
 #define SPOOL_KEEP_DELIVERED_MS (7 * 86400000LL) /* dedup horizon, > PagerDuty's 48 h */
 struct spool_stats {
 	int64_t pending;

@@ -134,7 +134,8 @@ struct fw_key {
 /* One HTTP request in flight. */
 struct fw_xfer {
 	CURL *easy;
-	struct curl_slist *headers;
+	/* This request's St2-Trace-Tag, chained in front of the forwarder's shared headers. */
+	struct curl_slist tag;
 	char *body;
 	char *resp;
 	size_t resp_len;
@@ -177,6 +178,9 @@ struct forwarder {
 	int started;
 
 	CURLM *multi;
+	struct curl_slist *headers;   /* the same for every request */
+	CURL *idle[FW_MAX_IN_FLIGHT]; /* configured handles between requests */
+	size_t nidle;
 	struct event *curl_timer;
 	struct event *tick;
 	struct event *done_ev;
@@ -282,9 +286,17 @@ fw_xfer_free(struct forwarder *fw, struct fw_xfer *x)
 		return;
 	if (x->easy != NULL) {
 		curl_multi_remove_handle(fw->multi, x->easy);
-		curl_easy_cleanup(x->easy);
+		/* Nothing of x may outlive it in an idle handle. */
+		curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, NULL);
+		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, NULL);
+		curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, NULL);
+		curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, NULL);
+		if (fw->nidle < FW_MAX_IN_FLIGHT)
+			fw->idle[fw->nidle++] = x->easy;
+		else
+			curl_easy_cleanup(x->easy);
 	}
-	curl_slist_free_all(x->headers);
+	free(x->tag.data);
 	free(x->body);
 	free(x->resp);
 	free(x);
@@ -694,44 +706,54 @@ fw_curl_write(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/*
+ * A handle with the options every request shares. Handles are kept between
+ * requests (fw->idle) rather than built and cleared for each of them; the
+ * connections themselves live in the multi handle either way.
+ */
+static CURL *
+fw_easy(struct forwarder *fw)
+{
+	CURL *easy;
+
+	if (fw->nidle > 0)
+		return fw->idle[--fw->nidle];
+	if ((easy = curl_easy_init()) == NULL)
+		fatal("forward: libcurl: out of memory");
+	curl_easy_setopt(easy, CURLOPT_URL, fw->url);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, fw_curl_write);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)FW_CONNECT_MS);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)FW_TIMEOUT_MS);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, fw->verify_tls ? 1L : 0L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, fw->verify_tls ? 2L : 0L);
+	http_common_opts(easy);
+	return easy;
+}
+
 /* Starts the POST of one window event. */
 static void
 fw_start(struct forwarder *fw, struct fw_item *it)
 {
 	struct fw_xfer *x = xcalloc(1, sizeof *x);
-	char *tag, *p;
+	char *p;
 	CURLMcode mc;
 
 	x->body = fw_body(it->ev, "");
-	x->headers = curl_slist_append(NULL, "Content-Type: application/json");
-	/* Without this libcurl may wait a second for 100-continue on large bodies. */
-	x->headers = curl_slist_append(x->headers, "Expect:");
-	if (fw->auth != NULL)
-		x->headers = curl_slist_append(x->headers, fw->auth);
 	/* The event id is PagerDuty's: keep control characters out of the header. */
-	tag = xasprintf("St2-Trace-Tag: pagerduty-%s", it->ev->event_id);
-	for (p = tag; *p != '\0'; p++) {
+	x->tag.data = xasprintf("St2-Trace-Tag: pagerduty-%s", it->ev->event_id);
+	for (p = x->tag.data; *p != '\0'; p++) {
 		if (iscntrl((unsigned char)*p))
 			*p = '_';
 	}
-	x->headers = curl_slist_append(x->headers, tag);
-	free(tag);
-	if (x->headers == NULL || (x->easy = curl_easy_init()) == NULL)
-		fatal("forward: libcurl: out of memory");
-
-	curl_easy_setopt(x->easy, CURLOPT_URL, fw->url);
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	x->tag.next = fw->headers;
+	x->easy = fw_easy(fw);
+	/* Every option a previous request set differently is set again here. */
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, &x->tag);
 	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->body);
 	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(x->body));
-	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, fw_curl_write);
 	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, it);
-	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)FW_CONNECT_MS);
-	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, (long)FW_TIMEOUT_MS);
-	curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, fw->verify_tls ? 1L : 0L);
-	curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, fw->verify_tls ? 2L : 0L);
-	http_common_opts(x->easy);
 
 	it->xfer = x;
 	it->state = FW_IN_FLIGHT;
@@ -1075,6 +1097,7 @@ fw_thread(void *arg)
 {
 	struct forwarder *fw = arg;
 
+	pthread_setname_np(pthread_self(), "pd-forward");
 	/*
 	 * When the CPU is short, answering PagerDuty within its deadline comes
 	 * first and delivery can lag: the spool holds what is not sent yet. A
@@ -1134,6 +1157,13 @@ forward_new(const struct pd_config *cfg, struct spool *spool)
 		curl_multi_setopt(fw->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
 		                  (long)FW_MAX_IN_FLIGHT);
 		curl_multi_setopt(fw->multi, CURLMOPT_MAXCONNECTS, (long)FW_MAX_IN_FLIGHT);
+		fw->headers = curl_slist_append(NULL, "Content-Type: application/json");
+		/* Without this libcurl may wait a second for 100-continue on large bodies. */
+		fw->headers = curl_slist_append(fw->headers, "Expect:");
+		if (fw->auth != NULL)
+			fw->headers = curl_slist_append(fw->headers, fw->auth);
+		if (fw->headers == NULL)
+			fatal("forward: libcurl: out of memory");
 		log_info("forward: triggers go to %s", fw->url);
 	} else
 		log_info("forward: st2.api_url unset, triggers go to %s", fw->sink_path);
@@ -1196,8 +1226,11 @@ forward_free(struct forwarder *fw)
 	forward_join(fw);
 	while ((it = TAILQ_FIRST(&fw->window)) != NULL)
 		fw_item_remove(fw, it);
+	while (fw->nidle > 0)
+		curl_easy_cleanup(fw->idle[--fw->nidle]);
 	if (fw->multi != NULL)
 		curl_multi_cleanup(fw->multi);
+	curl_slist_free_all(fw->headers);
 	while ((s = LIST_FIRST(&fw->socks)) != NULL)
 		fw_sock_free(s);
 	for (i = 0; i < fw->ninbox; i++)

@@ -16,7 +16,14 @@
  * leaves no debris to clean up (no temp files, unlike a file-per-event
  * spool).
  *
- * One table, events. seq is AUTOINCREMENT, never reused: the forwarder
+ * Two tables: events, one small row per event with its state, and
+ * payloads, the trigger payload under the same seq. Delivery updates an
+ * event's row, and with the ~2 KB payload beside it every update rewrote
+ * the payload's page into the WAL as well; apart, a page of events holds
+ * dozens of rows and an update costs a fraction of a page. SQL triggers
+ * keep payloads in step with events (a changed seq, a deleted row), so
+ * the CLI and the pruning need not know about the second table.
+ * seq is AUTOINCREMENT, never reused: the forwarder
  * reads "pending with seq > last seen", and `spool retry` moves a dead
  * letter to a new, highest seq (bumping sqlite_sequence). event_id and
  * webhook_id are UNIQUE and inserts are ON CONFLICT DO NOTHING, so a
@@ -30,15 +37,17 @@
  * delivery outcomes append an op to a mutex-protected queue and signal the
  * writer thread, which takes everything queued and commits it as ONE
  * transaction: while one fsync runs, new submissions pile up and share the
- * next (group commit). Results go to a done list and event_active() on an
- * event of the loop's base wakes the loop, which runs the callbacks
- * (libevent must be thread-enabled with evthread_use_pthreads() before the
- * base is created). Right after the commit, the writer also hands the newly
- * inserted events themselves to the notify callback (the forwarder), so
- * that the common case never reads back what it has just written. The
- * writer owns one connection; readers (spool_fetch from the forwarder's
- * thread, spool_stats from the loop) share a second one under a mutex, and
- * WAL readers and the writer do not block each other.
+ * next (group commit). A transaction holding only delivery outcomes is
+ * committed without its own fsync (synchronous=NORMAL for that commit):
+ * it survives a crash of the process, and the next fsync of a submission
+ * covers it; only a power cut in between can undo it, and then the event
+ * is sent once more, which at-least-once delivery allows anyway. Results go to a done list and
+ * event_active() on an event of the loop's base wakes the loop, which runs the callbacks (libevent
+ * must be thread-enabled with evthread_use_pthreads() before the base is created). Right after the
+ * commit, the writer also hands the newly inserted events themselves to the notify callback (the
+ * forwarder), so that the common case never reads back what it has just written. The writer owns
+ * one connection; readers (spool_fetch from the forwarder's thread, spool_stats from the loop)
+ * share a second one under a mutex, and WAL readers and the writer do not block each other.
  *
  * Capacity and stats use in-memory counters of pending, dead and delivered
  * rows, counted at open, moved by the writer's own commits and recounted
@@ -96,11 +105,14 @@ enum spool_wstmt {
 	WS_COMMIT,
 	WS_ROLLBACK,
 	WS_INSERT,
+	WS_INSERT_PAYLOAD,
 	WS_DELIVERED,
 	WS_RETRY,
 	WS_DEAD,
 	WS_PRUNE,
 	WS_COUNT,
+	WS_SYNC_FULL,
+	WS_SYNC_NORMAL,
 	WS_MAX
 };
 static const char *const spool_wsql[WS_MAX] = {
@@ -108,8 +120,9 @@ static const char *const spool_wsql[WS_MAX] = {
     [WS_COMMIT] = "COMMIT",
     [WS_ROLLBACK] = "ROLLBACK",
     [WS_INSERT] = "INSERT INTO events (event_id, webhook_id, event_type, \"trigger\", "
-                  "order_key, payload, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                  "order_key, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
                   "ON CONFLICT DO NOTHING",
+    [WS_INSERT_PAYLOAD] = "INSERT INTO payloads (seq, payload) VALUES (?1, ?2)",
     [WS_DELIVERED] = "UPDATE events SET state = 1, delivered_ms = ?2, attempts = attempts + 1, "
                      "next_attempt_ms = 0 WHERE seq = ?1 AND state = 0",
     [WS_RETRY] = "UPDATE events SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4 "
@@ -122,60 +135,82 @@ static const char *const spool_wsql[WS_MAX] = {
     [WS_COUNT] = "SELECT (SELECT count(*) FROM events INDEXED BY events_pending WHERE state = 0), "
                  "(SELECT count(*) FROM events INDEXED BY events_delivered WHERE state = 1), "
                  "(SELECT count(*) FROM events INDEXED BY events_dead WHERE state = 2)",
+    [WS_SYNC_FULL] = "PRAGMA synchronous = FULL",
+    [WS_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
 };
 
 /* Reader statements, loop thread only (indexes into spool->rs). */
 enum spool_rstmt { RS_FETCH = 0, RS_OLDEST, RS_MAX };
 static const char *const spool_rsql[RS_MAX] = {
-    [RS_FETCH] = "SELECT seq, event_id, webhook_id, event_type, \"trigger\", order_key, "
-                 "payload, received_ms, state, attempts, next_attempt_ms, delivered_ms, "
-                 "last_error, dead_reason FROM events INDEXED BY events_pending "
-                 "WHERE state = 0 AND seq > ?1 ORDER BY seq LIMIT ?2",
+    [RS_FETCH] =
+        "SELECT seq, event_id, webhook_id, event_type, \"trigger\", order_key, " SPOOL_PAYLOAD_SQL
+        ", received_ms, state, attempts, next_attempt_ms, delivered_ms, "
+        "last_error, dead_reason FROM events INDEXED BY events_pending "
+        "WHERE state = 0 AND seq > ?1 ORDER BY seq LIMIT ?2",
     /* The lowest pending seq: its arrival is the oldest but for a retried dead letter. */
     [RS_OLDEST] = "SELECT received_ms FROM events INDEXED BY events_pending WHERE state = 0 "
                   "ORDER BY seq LIMIT 1",
 };
 
-/* The schema, version SPOOL_SCHEMA_VERSION (2); spool_cmd.c reads the same columns. */
+/* The events table's columns; the migration builds the same table under another name. */
+#define SPOOL_EVENTS_COLUMNS                                                                       \
+	"(seq INTEGER PRIMARY KEY AUTOINCREMENT,"                                                  \
+	" event_id TEXT NOT NULL UNIQUE,"                                                          \
+	" webhook_id TEXT UNIQUE,"                                                                 \
+	" event_type TEXT,"                                                                        \
+	" \"trigger\" TEXT,"                                                                       \
+	" order_key TEXT,"                                                                         \
+	" received_ms INTEGER NOT NULL,"                                                           \
+	" state INTEGER NOT NULL DEFAULT 0," /* 0 pending, 1 delivered, 2 dead */                  \
+	" attempts INTEGER NOT NULL DEFAULT 0,"                                                    \
+	" next_attempt_ms INTEGER NOT NULL DEFAULT 0,"                                             \
+	" delivered_ms INTEGER,"                                                                   \
+	" dead_ms INTEGER,"                                                                        \
+	" last_error TEXT,"                                                                        \
+	" dead_reason TEXT)"
+
+/* Everything of the schema but the events table itself. */
+#define SPOOL_SCHEMA_REST                                                                          \
+	"CREATE TABLE payloads (seq INTEGER PRIMARY KEY, payload TEXT NOT NULL);"                  \
+	"CREATE INDEX events_pending ON events (seq) WHERE state = 0;"                             \
+	"CREATE INDEX events_delivered ON events (delivered_ms) WHERE state = 1;"                  \
+	"CREATE INDEX events_dead ON events (seq) WHERE state = 2;"                                \
+	"CREATE TRIGGER payloads_move AFTER UPDATE OF seq ON events BEGIN"                         \
+	" UPDATE payloads SET seq = new.seq WHERE seq = old.seq; END;"                             \
+	"CREATE TRIGGER payloads_delete AFTER DELETE ON events BEGIN"                              \
+	" DELETE FROM payloads WHERE seq = old.seq; END;"                                          \
+	"PRAGMA user_version = 3;"
+
+/* The schema, version SPOOL_SCHEMA_VERSION (3). */
 static const char spool_schema[] =
-    "CREATE TABLE events ("
-    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-    " event_id TEXT NOT NULL UNIQUE,"
-    " webhook_id TEXT UNIQUE,"
-    " event_type TEXT,"
-    " \"trigger\" TEXT,"
-    " order_key TEXT,"
-    " payload TEXT NOT NULL,"
-    " received_ms INTEGER NOT NULL,"
-    " state INTEGER NOT NULL DEFAULT 0," /* 0 pending, 1 delivered, 2 dead */
-    " attempts INTEGER NOT NULL DEFAULT 0,"
-    " next_attempt_ms INTEGER NOT NULL DEFAULT 0,"
-    " delivered_ms INTEGER,"
-    " dead_ms INTEGER,"
-    " last_error TEXT,"
-    " dead_reason TEXT);"
-    "CREATE INDEX events_pending ON events (seq) WHERE state = 0;"
-    "CREATE INDEX events_delivered ON events (delivered_ms) WHERE state = 1;"
-    "CREATE INDEX events_dead ON events (seq) WHERE state = 2;"
-    "PRAGMA user_version = 2;";
+    "CREATE TABLE events " SPOOL_EVENTS_COLUMNS ";" SPOOL_SCHEMA_REST;
 
 /*
- * Version 1 also indexed order_key and (state, received_ms). Every insert
- * then wrote two more random index pages to the WAL, for queries only an
- * operator runs; version 2 lets those scan, and prunes through an index
- * that grows at its end like the pending one.
+ * Versions 1 and 2 kept the payload in events (and version 1 had two more
+ * indexes, for queries only an operator runs). The table is rebuilt rather
+ * than altered: DROP COLUMN needs SQLite 3.35, older than some targets'.
+ * sqlite_sequence keeps its high-water mark, so no seq is ever reused.
  */
-static const char spool_migrate_v1[] = "DROP INDEX IF EXISTS events_order_key;"
-                                       "DROP INDEX IF EXISTS events_state_received;"
-                                       "CREATE INDEX events_delivered ON events (delivered_ms) "
-                                       "WHERE state = 1;"
-                                       "CREATE INDEX events_dead ON events (seq) WHERE state = 2;"
-                                       "PRAGMA user_version = 2;";
+static const char spool_migrate_v3[] =
+    "CREATE TABLE events_v3 " SPOOL_EVENTS_COLUMNS ";"
+    "INSERT INTO events_v3 (seq, event_id, webhook_id, event_type, \"trigger\", order_key,"
+    " received_ms, state, attempts, next_attempt_ms, delivered_ms, dead_ms, last_error,"
+    " dead_reason) SELECT seq, event_id, webhook_id, event_type, \"trigger\", order_key,"
+    " received_ms, state, attempts, next_attempt_ms, delivered_ms, dead_ms, last_error,"
+    " dead_reason FROM events;"
+    "CREATE TEMP TABLE v3_payloads AS SELECT seq, payload FROM events;"
+    "UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence"
+    " WHERE name = 'events'), 0)) WHERE name = 'events_v3';"
+    "DROP TABLE events;"
+    "ALTER TABLE events_v3 RENAME TO events;" SPOOL_SCHEMA_REST
+    "INSERT INTO payloads (seq, payload) SELECT seq, payload FROM temp.v3_payloads;"
+    "DROP TABLE temp.v3_payloads;";
 
 struct spool {
 	char *dir;
 	char *dbpath;
 	enum durability durability;
+	int sync_relaxed; /* the writer's synchronous is NORMAL for an outcomes-only commit */
 	long max_events;
 	sqlite3 *wdb; /* writer thread once started; open and close otherwise */
 	sqlite3 *rdb; /* loop thread */
@@ -389,15 +424,16 @@ spool_setup_db(struct spool *s)
 		}
 		version = SPOOL_SCHEMA_VERSION;
 	}
-	if (version == 1) {
+	if (version == 1 || version == 2) {
 		if (spool_exec(s, s->wdb, "BEGIN IMMEDIATE") != 0)
 			return -1;
-		if (spool_exec(s, s->wdb, spool_migrate_v1) != 0 ||
+		if (spool_exec(s, s->wdb, spool_migrate_v3) != 0 ||
 		    spool_exec(s, s->wdb, "COMMIT") != 0) {
 			sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
-		log_info("spool: %s: schema upgraded to version 2", s->dbpath);
+		log_info("spool: %s: schema upgraded from version %lld to %d", s->dbpath,
+		         (long long)version, SPOOL_SCHEMA_VERSION);
 		version = SPOOL_SCHEMA_VERSION;
 	}
 	if (version != SPOOL_SCHEMA_VERSION) {
@@ -564,15 +600,19 @@ spool_apply(struct spool *s, struct spool_op *op, struct spool_delta *d)
 		spool_bind_str(st, 3, ev->event_type);
 		spool_bind_str(st, 4, ev->trigger);
 		spool_bind_str(st, 5, ev->order_key);
-		spool_bind_text(st, 6, ev->payload, ev->payload_len);
-		sqlite3_bind_int64(st, 7, ev->received_ms);
+		sqlite3_bind_int64(st, 6, ev->received_ms);
 		if (spool_wstep(s, WS_INSERT) != 0)
 			return -1;
 		op->duplicate = sqlite3_changes(s->wdb) == 0;
-		if (!op->duplicate) {
-			ev->seq = sqlite3_last_insert_rowid(s->wdb);
-			d->pending++;
-		}
+		if (op->duplicate)
+			return 0;
+		ev->seq = sqlite3_last_insert_rowid(s->wdb);
+		st = s->ws[WS_INSERT_PAYLOAD];
+		sqlite3_bind_int64(st, 1, ev->seq);
+		spool_bind_text(st, 2, ev->payload, ev->payload_len);
+		if (spool_wstep(s, WS_INSERT_PAYLOAD) != 0)
+			return -1;
+		d->pending++;
 		return 0;
 	case OP_DELIVERED:
 		st = s->ws[WS_DELIVERED];
@@ -625,9 +665,17 @@ spool_run_batch(struct spool *s, struct spool_op *batch)
 	struct spool_event **fresh = NULL;
 	size_t nfresh = 0;
 	int64_t nsubmit = 0;
-	int ok, wake = 0;
+	int ok, wake = 0, outcomes_only = 1;
 
-	ok = spool_wstep(s, WS_BEGIN) == 0;
+	/* See DESIGN: only a submission needs its own fsync. */
+	for (op = batch; op != NULL && outcomes_only; op = op->next)
+		outcomes_only = op->type != OP_SUBMIT;
+	if (s->durability == DURABILITY_FSYNC && outcomes_only != s->sync_relaxed) {
+		if (spool_wstep(s, outcomes_only ? WS_SYNC_NORMAL : WS_SYNC_FULL) == 0)
+			s->sync_relaxed = outcomes_only;
+	}
+	/* A submission is never committed without its fsync: fail it, PagerDuty retries. */
+	ok = (!s->sync_relaxed || outcomes_only) && spool_wstep(s, WS_BEGIN) == 0;
 	for (op = batch; ok && op != NULL; op = op->next)
 		ok = spool_apply(s, op, &d) == 0;
 	if (ok)
@@ -732,6 +780,9 @@ spool_writer(void *arg)
 	struct timespec ts;
 	int64_t due = mono_ms() + SPOOL_HOUSEKEEP_MS;
 	int stop = 0;
+
+	/* Named so `top -H` shows where the daemon's CPU goes. */
+	pthread_setname_np(pthread_self(), "pd-spool");
 
 	while (!stop) {
 		pthread_mutex_lock(&s->mu);

@@ -111,7 +111,7 @@ static const struct {
     {"dead_at", "dead_ms", K_TIME},
     {"last_error", "last_error", K_STR},
     {"dead_reason", "dead_reason", K_STR},
-    {"payload", "payload", K_JSON},
+    {"payload", SPOOL_PAYLOAD_SQL, K_JSON},
 };
 #define SPOOL_NCOLS (sizeof spool_cols / sizeof spool_cols[0])
 

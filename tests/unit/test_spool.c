@@ -571,6 +571,85 @@ test_prune(void **state)
 	assert_int_equal(db_int(h, "SELECT state FROM events WHERE event_id = 'oldpending'"), 0);
 	assert_int_equal(db_int(h, "SELECT state FROM events WHERE event_id = 'olddead'"), 2);
 	assert_int_equal(db_int(h, "SELECT state FROM events WHERE event_id = 'old1'"), 0);
+	/* Every pruned row took its payload along. */
+	assert_int_equal(db_int(h, "SELECT count(*) FROM payloads"),
+	                 db_int(h, "SELECT count(*) FROM events"));
+	assert_int_equal(db_int(h, "SELECT count(*) FROM payloads WHERE seq NOT IN "
+	                           "(SELECT seq FROM events)"),
+	                 0);
+}
+
+/* A version 2 spool (payload inside events) is rebuilt as version 3 with nothing lost. */
+static void
+test_migrate_v2(void **state)
+{
+	struct harness *h = *state;
+	struct spool_event **v;
+	struct spool_stats st;
+	size_t n;
+
+	assert_int_equal(mkdir(h->dir, 0750), 0);
+	db_exec(h,
+	        "PRAGMA journal_mode = WAL;"
+	        "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	        " event_id TEXT NOT NULL UNIQUE, webhook_id TEXT UNIQUE, event_type TEXT,"
+	        " \"trigger\" TEXT, order_key TEXT, payload TEXT NOT NULL,"
+	        " received_ms INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
+	        " attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL DEFAULT 0,"
+	        " delivered_ms INTEGER, dead_ms INTEGER, last_error TEXT, dead_reason TEXT);"
+	        "CREATE INDEX events_pending ON events (seq) WHERE state = 0;"
+	        "CREATE INDEX events_delivered ON events (delivered_ms) WHERE state = 1;"
+	        "CREATE INDEX events_dead ON events (seq) WHERE state = 2;"
+	        "INSERT INTO events (seq, event_id, webhook_id, event_type, \"trigger\", order_key,"
+	        " payload, received_ms, state, attempts, last_error) VALUES"
+	        " (4, 'm-pending', 'w-1', 'incident.triggered', 'pagerduty.incident.triggered',"
+	        " 'incident:P1', '{\"p\":1}', 1000, 0, 2, 'st2 answered 503');"
+	        "INSERT INTO events (seq, event_id, event_type, \"trigger\", payload, received_ms,"
+	        " state, delivered_ms) VALUES (5, 'm-delivered', 'incident.resolved',"
+	        " 'pagerduty.incident.resolved', '{\"p\":2}', 2000, 1, 3000);"
+	        "INSERT INTO events (seq, event_id, event_type, \"trigger\", payload, received_ms,"
+	        " state, dead_ms, dead_reason) VALUES (6, 'm-dead', 'incident.annotated',"
+	        " 'pagerduty.incident.annotated', '{\"p\":3}', 4000, 2, 5000, 'st2 400');"
+	        /* `spool retry` moved an event to 9, then it was purged: 7..9 are used. */
+	        "UPDATE sqlite_sequence SET seq = 9 WHERE name = 'events';"
+	        "PRAGMA user_version = 2;");
+
+	h_open(h, 0);
+	assert_int_equal(db_int(h, "PRAGMA user_version"), SPOOL_SCHEMA_VERSION);
+	spool_stats(h->s, &st);
+	assert_int_equal(st.pending, 1);
+	assert_int_equal(st.delivered, 1);
+	assert_int_equal(st.dead, 1);
+	n = fetch_all(h, &v);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0]->seq, 4);
+	assert_string_equal(v[0]->event_id, "m-pending");
+	assert_string_equal(v[0]->payload, "{\"p\":1}");
+	assert_int_equal(v[0]->attempts, 2);
+	assert_string_equal(v[0]->last_error, "st2 answered 503");
+	free_fetched(v, n);
+	assert_int_equal(db_int(h, "SELECT count(*) FROM payloads"), 3);
+	assert_int_equal(db_int(h, "SELECT count(*) FROM events WHERE event_id = 'm-dead' AND "
+	                           "dead_reason = 'st2 400' AND dead_ms = 5000"),
+	                 1);
+
+	/* Dedup still knows the old rows, and no seq is reused. */
+	h_submit(h, 0, mkev("m-delivered", NULL, "P1", 1));
+	h_submit(h, 1, mkev("m-new", NULL, "P1", 1));
+	h_wait(h, 2);
+	assert_int_equal(h->rec[0].duplicate, 1);
+	assert_int_equal(h->rec[1].duplicate, 0);
+	/* Above the old high-water mark (a duplicate may use up a seq too). */
+	assert_true(pending_seq(h, "m-new") > 9);
+
+	/* A payload follows its event to a new seq, as `spool retry` moves it. */
+	spool_close(h->s);
+	h->s = NULL;
+	db_exec(h, "UPDATE events SET seq = 20, state = 0 WHERE event_id = 'm-dead'");
+	assert_int_equal(db_int(h, "SELECT count(*) FROM payloads WHERE seq = 20 AND "
+	                           "payload = '{\"p\":3}'"),
+	                 1);
+	assert_int_equal(db_int(h, "SELECT count(*) FROM payloads WHERE seq = 6"), 0);
 }
 
 /* Callback that submits during spool_close: must be refused at once. */
@@ -846,6 +925,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_capacity, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outcomes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_v2, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_close_runs_callbacks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_failure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),

@@ -507,6 +507,9 @@ test_retry(void **state)
 	assert_string_equal(v[0]->event_id, "x1");
 	assert_string_equal(v[1]->event_id, "x2");
 	assert_string_equal(v[2]->event_id, "x3");
+	/* Each payload moved with its event. */
+	for (size_t i = 0; i < n; i++)
+		assert_non_null(strstr(v[i]->payload, v[i]->event_id));
 	for (size_t i = 0; i < n; i++)
 		spool_event_free(v[i]);
 	free(v);
@@ -543,6 +546,8 @@ test_purge(void **state)
 	assert_string_equal(f->out, "purged 0 dead letters\n");
 	assert_int_equal(db_int(f, "SELECT count(*) FROM events WHERE state = 2"), 0);
 	assert_int_equal(db_int(f, "SELECT count(*) FROM events"), 4);
+	/* Purged events took their payloads along. */
+	assert_int_equal(db_int(f, "SELECT count(*) FROM payloads"), 4);
 }
 
 /* Usage errors exit 2 and change nothing; config and database errors say so. */
