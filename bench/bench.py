@@ -253,6 +253,50 @@ def open_files_limit(pid):
     return None
 
 
+def cpu_ticks(root):
+    """CPU time (clock ticks) of a process tree, reaped children included."""
+    total = 0
+    for pid in tree(root):
+        try:
+            with open("/proc/%d/stat" % pid, "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+    return total
+
+
+def machine_ticks():
+    """(busy, total) clock ticks of the whole machine since boot."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    idle = v[3] + v[4]  # idle, iowait
+    return sum(v) - idle, sum(v)
+
+
+class CpuMeter:
+    """Where the cores went during one wrk run: µs of CPU per answered request."""
+
+    def __init__(self, roots):
+        self.roots = roots  # {"system": pid, "stand-in": pid}
+        self.start = {k: cpu_ticks(pid) for k, pid in roots.items()}
+        self.wrk0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.machine0 = machine_ticks()
+
+    def finish(self, requests):
+        hz = float(os.sysconf("SC_CLK_TCK"))
+        wrk1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        busy1, total1 = machine_ticks()
+        per = 1e6 / max(1, requests)
+        out = {k: (cpu_ticks(pid) - self.start[k]) / hz * per for k, pid in self.roots.items()}
+        out["wrk"] = (wrk1.ru_utime + wrk1.ru_stime - self.wrk0.ru_utime -
+                      self.wrk0.ru_stime) * per
+        busy = (busy1 - self.machine0[0]) / hz * per
+        out["other"] = max(0.0, busy - sum(out.values()))  # kernel threads, softirq, the bench
+        out["busy_pct"] = 100.0 * (busy1 - self.machine0[0]) / max(1, total1 - self.machine0[1])
+        return out
+
+
 class RssSampler(threading.Thread):
     """Samples the memory of a process tree until stopped."""
 
@@ -626,8 +670,9 @@ class Ctx:
         self.notes.append(text)
 
 
-def run_wrk(workdir, name, port, path, hub_sig=False, duration=None):
-    """wrk with pd_webhook.lua against the port; its done() summary."""
+def run_wrk(workdir, name, port, path, hub_sig=False, duration=None, cpu_roots=None):
+    """wrk with pd_webhook.lua against the port; its done() summary (and the
+    CPU per request of the cpu_roots process trees, of wrk and of the rest)."""
     out = os.path.join(workdir, name + ".wrk.json")
     env = dict(os.environ, BENCH_DIR=os.path.join(workdir, "bodies"), BENCH_THREADS=str(THREADS),
                BENCH_ID_LEN=str(ID_LEN), BENCH_PATH=path, BENCH_OUT=out,
@@ -636,6 +681,7 @@ def run_wrk(workdir, name, port, path, hub_sig=False, duration=None):
     argv = ["wrk", "-t%d" % THREADS, "-c%d" % CONNECTIONS, "-d%ds" % duration, "--timeout", "10s",
             "--latency", "-s", os.path.join(HERE, "pd_webhook.lua"),
             "http://127.0.0.1:%d%s" % (port, path)]
+    meter = CpuMeter(cpu_roots) if cpu_roots else None
     with open(os.path.join(workdir, name + ".wrk.txt"), "w") as txt:
         subprocess.run(argv, env=env, stdout=txt, stderr=subprocess.STDOUT, check=True,
                        timeout=duration + 60)
@@ -643,7 +689,7 @@ def run_wrk(workdir, name, port, path, hub_sig=False, duration=None):
         w = json.load(f)
     secs = w["duration_us"] / 1e6
     ok = w["requests"] - w["errors"]["status"]
-    return {"rps": w["requests"] / secs, "ok_rps": ok / secs, "requests": w["requests"],
+    return {"cpu_us": meter.finish(ok) if meter else None,"rps": w["requests"] / secs, "ok_rps": ok / secs, "requests": w["requests"],
             "answered_2xx": ok, "non_2xx": w["errors"]["status"],
             "socket_errors": sum(v for k, v in w["errors"].items() if k != "status"),
             "in_flight_at_stop": max(0, w["sent"] - w["requests"]), "sent": w["sent"],
@@ -731,7 +777,11 @@ def run_system(bench, system):
         sampler = RssSampler(proc.pid)
         sampler.start()
         log("%s: wrk %ds, %d connections" % (system["label"], DURATION, CONNECTIONS))
-        r.update(run_wrk(ctx.workdir, ctx.key, ctx.port, system["path"], system.get("hub_sig")))
+        roots = {"system": proc.pid}
+        if system["forwards"]:
+            roots["stand-in"] = bench.standin.proc.pid
+        r.update(run_wrk(ctx.workdir, ctx.key, ctx.port, system["path"], system.get("hub_sig"),
+                         cpu_roots=roots))
         if system["forwards"]:
             pending = (lambda: pd_pending(ctx.port)) if system.get("pd") else None
             wrk_end = time.time() * 1000.0
@@ -775,7 +825,8 @@ def run_outage(bench):
         r["probes"] = 1 if status // 100 == 2 else 0  # counted by the daemon and the stand-in
         sampler = RssSampler(proc.pid)
         sampler.start()
-        r.update(run_wrk(ctx.workdir, ctx.key, ctx.port, system["path"]))
+        r.update(run_wrk(ctx.workdir, ctx.key, ctx.port, system["path"],
+                         cpu_roots={"system": proc.pid}))
         r.update(sampler.finish())
         r["server_accepted"] = pd_accepted(ctx.port)
         r["pending_before"] = pd_pending(ctx.port)
@@ -871,6 +922,26 @@ def report(bench, rows, outage, ceiling):
     out.append("")
     out.append("1. Receivers, StackStorm stand-in up")
     out.append(table(rows, cols))
+    out.append("")
+    out.append("   Where the %d cores went during the load: CPU time per answered request, in us "
+               "(the system's process tree with its exited children, the stand-in, wrk, and the "
+               "rest of the machine: kernel threads, interrupts, this script)" % CORES)
+    cpu_rows = [r for r in rows + [dict(outage, label="st2-pagerduty (fsync), st2 down")]
+                if r.get("cpu_us")]
+
+    def us(key):
+        return lambda r: fmt(r["cpu_us"].get(key), ".1f") if key in r["cpu_us"] else "-"
+
+    out.append(table(cpu_rows, [
+        ("system", lambda r: r["label"], "<"),
+        ("system us", us("system"), ">"),
+        ("stand-in us", us("stand-in"), ">"),
+        ("wrk us", us("wrk"), ">"),
+        ("other us", us("other"), ">"),
+        ("total us", lambda r: fmt(sum(v for k, v in r["cpu_us"].items() if k != "busy_pct"),
+                                   ".1f"), ">"),
+        ("cores busy", lambda r: fmt(r["cpu_us"]["busy_pct"], ".0f") + " %", ">"),
+    ]))
     out.append("")
     out.append("2. st2-pagerduty (fsync) with StackStorm down, then the drain")
     if outage.get("skipped"):
