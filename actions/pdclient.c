@@ -41,7 +41,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -96,36 +95,9 @@ static size_t
 pd_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
 	struct pd_answer *a = arg;
-	size_t n = size * nmemb;
 
-	a->body = xrealloc(a->body, a->len + n + 1);
-	memcpy(a->body + a->len, ptr, n);
-	a->len += n;
-	a->body[a->len] = '\0';
-	return n;
-}
-
-/* Copies a header's trimmed value if the line is "name: value". */
-static int
-pd_header_value(const char *line, size_t n, const char *name, char **out)
-{
-	size_t nl = strlen(name);
-	const char *v;
-	size_t vlen;
-
-	if (n <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
-		return 0;
-	v = line + nl + 1;
-	vlen = n - nl - 1;
-	while (vlen > 0 && (*v == ' ' || *v == '\t')) {
-		v++;
-		vlen--;
-	}
-	while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
-		vlen--;
-	free(*out);
-	*out = xstrndup(v, vlen);
-	return 1;
+	http_append(&a->body, &a->len, ptr, size * nmemb);
+	return size * nmemb;
 }
 
 /* libcurl header callback: keeps the two headers that time a retry. */
@@ -135,8 +107,8 @@ pd_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	struct pd_answer *a = arg;
 	size_t n = size * nmemb;
 
-	if (!pd_header_value(ptr, n, "ratelimit-reset", &a->ratelimit_reset))
-		pd_header_value(ptr, n, "retry-after", &a->retry_after);
+	if (!http_header_value(ptr, n, "ratelimit-reset", &a->ratelimit_reset))
+		http_header_value(ptr, n, "retry-after", &a->retry_after);
 	return n;
 }
 

@@ -24,39 +24,52 @@ struct http_buf {
 	size_t len;
 };
 
+void
+http_append(char **data, size_t *len, const char *p, size_t n)
+{
+	*data = xrealloc(*data, *len + n + 1);
+	memcpy(*data + *len, p, n);
+	*len += n;
+	(*data)[*len] = '\0';
+}
+
+int
+http_header_value(const char *line, size_t n, const char *name, char **out)
+{
+	size_t nl = strlen(name), vlen;
+	const char *v;
+
+	if (n <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+		return 0;
+	v = line + nl + 1;
+	vlen = n - nl - 1;
+	while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		vlen--;
+	}
+	while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+		vlen--;
+	free(*out);
+	*out = xstrndup(v, vlen);
+	return 1;
+}
+
 static size_t
 http_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
 	struct http_buf *b = arg;
-	size_t n = size * nmemb;
 
-	b->data = xrealloc(b->data, b->len + n + 1);
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
+	http_append(&b->data, &b->len, ptr, size * nmemb);
+	return size * nmemb;
 }
 
 static size_t
 http_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 {
 	struct http_resp *r = arg;
-	size_t n = size * nmemb, vlen;
-	const char *v;
 
-	if (n > 12 && strncasecmp(ptr, "Retry-After:", 12) == 0) {
-		v = ptr + 12;
-		vlen = n - 12;
-		while (vlen > 0 && (*v == ' ' || *v == '\t')) {
-			v++;
-			vlen--;
-		}
-		while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n'))
-			vlen--;
-		free(r->retry_after);
-		r->retry_after = xstrndup(v, vlen);
-	}
-	return n;
+	http_header_value(ptr, size * nmemb, "Retry-After", &r->retry_after);
+	return size * nmemb;
 }
 
 void

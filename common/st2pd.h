@@ -137,6 +137,10 @@ enum pd_err http_request(const char *method, const char *url, const struct pd_st
 void http_resp_free(struct http_resp *);
 /* Options every libcurl handle gets (agent, protocols, CA variables); easy is a CURL *. */
 void http_common_opts(void *easy);
+/* Appends n bytes to a NUL-terminated buffer (libcurl write callbacks). */
+void http_append(char **data, size_t *len, const char *p, size_t n);
+/* If line is "name: value" (name in any case), replaces *out with the trimmed value: 1; else 0. */
+int http_header_value(const char *line, size_t n, const char *name, char **out);
 
 /* common/cli.c */
 struct pd_config;

@@ -274,6 +274,28 @@ test_retry_wait_headers(void **state)
 	assert_in_range(pd_retry_wait_ms("3600", NULL, 0, now), 60000, 60250);
 }
 
+/* Header lines as libcurl hands them over: any case, padding, CRLF; other names untouched. */
+static void
+test_header_value(void **state)
+{
+	const char *l1 = "Retry-After:  120 \r\n", *l2 = "ratelimit-reset:7\r\n";
+	const char *l3 = "Retry-After-Ms: 5\r\n", *l4 = "retry-after:\r\n";
+	char *v = NULL;
+
+	(void)state;
+	assert_int_equal(http_header_value(l1, strlen(l1), "retry-after", &v), 1);
+	assert_string_equal(v, "120");
+	assert_int_equal(http_header_value(l2, strlen(l2), "RateLimit-Reset", &v), 1);
+	assert_string_equal(v, "7");
+	/* A longer name with the same start, or a shorter line, is not it: v stays. */
+	assert_int_equal(http_header_value(l3, strlen(l3), "retry-after", &v), 0);
+	assert_int_equal(http_header_value(l2, 5, "ratelimit-reset", &v), 0);
+	assert_string_equal(v, "7");
+	assert_int_equal(http_header_value(l4, strlen(l4), "Retry-After", &v), 1);
+	assert_string_equal(v, "");
+	free(v);
+}
+
 /* A 429 without usable headers falls back to the backoff of that attempt. */
 static void
 test_retry_wait_fallback(void **state)
@@ -299,7 +321,7 @@ main(void)
 	    cmocka_unit_test(test_error_events),        cmocka_unit_test(test_error_other_shapes),
 	    cmocka_unit_test(test_error_problem_json),  cmocka_unit_test(test_error_no_json),
 	    cmocka_unit_test(test_backoff_bounds),      cmocka_unit_test(test_retry_wait_headers),
-	    cmocka_unit_test(test_retry_wait_fallback),
+	    cmocka_unit_test(test_retry_wait_fallback), cmocka_unit_test(test_header_value),
 	};
 
 	int rc;
