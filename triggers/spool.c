@@ -49,6 +49,16 @@
  * one connection; readers (spool_fetch from the forwarder's thread, spool_stats from the loop)
  * share a second one under a mutex, and WAL readers and the writer do not block each other.
  *
+ * Checkpoints (copying the WAL back into spool.db) run on a thread of
+ * their own, with their own connection. SQLite's default runs them inside
+ * the commit that crosses 1000 WAL pages, so every few hundred events one
+ * submission waited for 4 MB to be copied and the database fsynced: that
+ * was most of the receiver's p99. A passive checkpoint works beside the
+ * writer, which keeps appending; when the WAL has been copied to its end,
+ * the next commit starts it again from the top, so its size stays bounded.
+ * Should the checkpointer ever fall behind (a reader holding it back), the
+ * writer checkpoints inline past SPOOL_WAL_MAX_PAGES, as SQLite would.
+ *
  * Capacity and stats use in-memory counters of pending, dead and delivered
  * rows, counted at open, moved by the writer's own commits and recounted
  * every SPOOL_HOUSEKEEP_MS (with a prune pass) so that changes made by the
@@ -76,6 +86,8 @@
 #define SPOOL_BUSY_TIMEOUT_MS 5000
 #define SPOOL_HOUSEKEEP_MS    10000
 #define SPOOL_PRUNE_BATCH     1000
+#define SPOOL_WAL_PAGES       1000  /* wake the checkpointer (SQLite's own default) */
+#define SPOOL_WAL_MAX_PAGES   16000 /* the writer checkpoints itself: 64 MB of 4 KB pages */
 
 enum spool_op_type { OP_SUBMIT = 0, OP_DELIVERED, OP_RETRY, OP_DEAD, OP_PRUNE };
 
@@ -223,6 +235,9 @@ struct spool {
 	void *notify_arg;
 	pthread_t writer;
 	int started;
+	sqlite3 *cdb; /* checkpointer thread */
+	pthread_t checkpointer;
+	int checkpointing; /* the checkpointer thread runs */
 
 	/* Everything below is guarded by mu. */
 	pthread_mutex_t mu;
@@ -233,6 +248,8 @@ struct spool {
 	int64_t pending, dead, delivered;
 	int closing;
 	int commit_ok;
+	int wal_full;       /* the WAL passed SPOOL_WAL_PAGES: a checkpoint is due */
+	pthread_cond_t ccv; /* the checkpointer waits on it */
 
 	/* The read connection serves the forwarder's thread and the loop's stats. */
 	pthread_mutex_t rmu;
@@ -504,10 +521,12 @@ spool_destroy(struct spool *s)
 	for (i = 0; i < RS_MAX; i++)
 		sqlite3_finalize(s->rs[i]);
 	sqlite3_close(s->rdb);
+	sqlite3_close(s->cdb);
 	sqlite3_close(s->wdb);
 	if (s->done_ev != NULL)
 		event_free(s->done_ev);
 	pthread_cond_destroy(&s->cv);
+	pthread_cond_destroy(&s->ccv);
 	pthread_mutex_destroy(&s->mu);
 	pthread_mutex_destroy(&s->rmu);
 	free(s->dbpath);
@@ -537,6 +556,7 @@ spool_open(const char *path, enum durability durability, long max_events, struct
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cv, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&s->ccv, NULL);
 
 	if (spool_mkdirs(path) != 0) {
 		log_error("spool: cannot create directory %s: %s", path, strerror(errno));
@@ -828,6 +848,72 @@ spool_done_cb(evutil_socket_t fd, short what, void *arg)
 	spool_run_done(arg);
 }
 
+/* The checkpointer thread: a passive checkpoint each time the writer asks. */
+static void *
+spool_checkpointer(void *arg)
+{
+	struct spool *s = arg;
+	int rc;
+
+	pthread_setname_np(pthread_self(), "pd-checkpoint");
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->wal_full && !s->closing)
+			pthread_cond_wait(&s->ccv, &s->mu);
+		if (s->closing)
+			break;
+		s->wal_full = 0;
+		pthread_mutex_unlock(&s->mu);
+		rc = sqlite3_wal_checkpoint_v2(s->cdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			log_warn("spool: %s: checkpoint: %s", s->dbpath, sqlite3_errmsg(s->cdb));
+		pthread_mutex_lock(&s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* sqlite3_wal_hook, on the writer thread after each commit: pages = WAL size. */
+static int
+spool_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct spool *s = arg;
+
+	if (pages >= SPOOL_WAL_MAX_PAGES) {
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	} else if (pages >= SPOOL_WAL_PAGES) {
+		pthread_mutex_lock(&s->mu);
+		s->wal_full = 1;
+		pthread_cond_signal(&s->ccv);
+		pthread_mutex_unlock(&s->mu);
+	}
+	return SQLITE_OK;
+}
+
+/*
+ * The checkpointer's connection and thread. Without them the writer keeps
+ * SQLite's inline checkpoints: slower answers now and then, nothing worse.
+ */
+static void
+spool_start_checkpointer(struct spool *s)
+{
+	int rc;
+
+	if (spool_connect(s, &s->cdb) != 0 ||
+	    spool_exec(s, s->cdb,
+	               s->durability == DURABILITY_FSYNC ? "PRAGMA synchronous = FULL"
+	                                                 : "PRAGMA synchronous = NORMAL") != 0)
+		return;
+	if ((rc = pthread_create(&s->checkpointer, NULL, spool_checkpointer, s)) != 0) {
+		log_warn("spool: no checkpointer thread (%s): the writer checkpoints itself",
+		         strerror(rc));
+		return;
+	}
+	s->checkpointing = 1;
+	/* Replaces SQLite's automatic checkpoint, which is a wal hook too. */
+	sqlite3_wal_hook(s->wdb, spool_wal_hook, s);
+}
+
 /* Starts the writer thread; results come back on base's loop. */
 enum pd_err
 spool_start(struct spool *s, struct event_base *base, spool_notify_cb *notify, void *arg)
@@ -842,6 +928,7 @@ spool_start(struct spool *s, struct event_base *base, spool_notify_cb *notify, v
 	s->done_ev = event_new(base, -1, 0, spool_done_cb, s);
 	if (s->done_ev == NULL)
 		fatal("spool: event_new failed");
+	spool_start_checkpointer(s);
 	if ((rc = pthread_create(&s->writer, NULL, spool_writer, s)) != 0) {
 		log_error("spool: cannot start the writer thread: %s", strerror(rc));
 		event_free(s->done_ev);
@@ -864,9 +951,15 @@ spool_close(struct spool *s)
 	pthread_mutex_lock(&s->mu);
 	s->closing = 1;
 	pthread_cond_signal(&s->cv);
+	pthread_cond_signal(&s->ccv);
 	pthread_mutex_unlock(&s->mu);
 	if (s->started)
 		pthread_join(s->writer, NULL);
+	if (s->checkpointing) {
+		pthread_join(s->checkpointer, NULL);
+		s->checkpointing = 0;
+		sqlite3_wal_hook(s->wdb, NULL, NULL);
+	}
 
 	/* Never started (or queued after the writer left): commit here. */
 	pthread_mutex_lock(&s->mu);

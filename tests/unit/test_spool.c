@@ -652,6 +652,52 @@ test_migrate_v2(void **state)
 	assert_int_equal(db_int(h, "SELECT count(*) FROM payloads WHERE seq = 6"), 0);
 }
 
+/*
+ * While the spool stays open, the WAL is copied back into spool.db (by the
+ * checkpointer thread) instead of growing with every event.
+ */
+static void
+test_checkpoints(void **state)
+{
+	struct harness *h = *state;
+	enum { N = 1500, PAYLOAD = 4096 };
+	char *db = xasprintf("%s/%s", h->dir, SPOOL_DB_FILE), *wal = xasprintf("%s-wal", db);
+	struct spool_event *ev;
+	struct stat st;
+	char id[32];
+	int i, tries;
+
+	h_open(h, 0);
+	assert_int_equal(stat(db, &st), 0);
+	assert_true(st.st_size < 1024 * 1024);
+	/* 1500 payloads of 4 KB: some 1500 WAL pages, past the 1000 that call a checkpoint. */
+	for (i = 0; i < N; i++) {
+		snprintf(id, sizeof id, "cp-%04d", i);
+		ev = mkev(id, NULL, "P1", 1);
+		free(ev->payload);
+		ev->payload = xmalloc(PAYLOAD + 1);
+		memset(ev->payload, 'x', PAYLOAD);
+		ev->payload[PAYLOAD] = '\0';
+		ev->payload_len = PAYLOAD;
+		h_submit(h, i, ev);
+		if (i % 100 == 99)
+			h_wait(h, i + 1);
+	}
+	h_wait(h, N);
+	/* The checkpoint runs beside the writer: give it a moment, the spool still open. */
+	for (tries = 0; tries < 100; tries++) {
+		assert_int_equal(stat(db, &st), 0);
+		if (st.st_size > 4 * 1024 * 1024)
+			break;
+		usleep(50000);
+	}
+	assert_true(st.st_size > 4 * 1024 * 1024);
+	assert_int_equal(stat(wal, &st), 0);
+	assert_true(st.st_size < 64 * 1024 * 1024);
+	free(db);
+	free(wal);
+}
+
 /* Callback that submits during spool_close: must be refused at once. */
 static void
 closing_cb(enum pd_err result, int duplicate, void *arg)
@@ -926,6 +972,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_outcomes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_v2, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_close_runs_callbacks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_failure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
