@@ -754,6 +754,12 @@ def verdict(r, forwards, exact=None):
     return "ok" if got == ok else "ok (+%d in flight)" % (got - ok)
 
 
+def settle():
+    """Writes back what earlier runs left dirty (their spools, the signed bodies),
+    so that no system's fsyncs queue behind another's data."""
+    os.sync()
+
+
 def run_system(bench, system):
     """Starts one system, loads it, waits for the drain, stops it: its result."""
     ctx = Ctx(bench, system)
@@ -762,6 +768,7 @@ def run_system(bench, system):
         r["skipped"] = "PD_BIN %s not built" % PD_BIN
         return r
     log("%s: starting" % system["label"])
+    settle()
     try:
         proc = system["start"](ctx)
     except (RuntimeError, OSError, subprocess.SubprocessError) as e:
@@ -816,6 +823,7 @@ def run_outage(bench):
         return r
     log("outage: stopping the stand-in, starting st2-pagerduty")
     bench.standin.stop()
+    settle()
     proc = sampler = None
     try:
         proc = start_pd(ctx, "fsync")
