@@ -54,10 +54,13 @@
  * the commit that crosses 1000 WAL pages, so every few hundred events one
  * submission waited for 4 MB to be copied and the database fsynced: that
  * was most of the receiver's p99. A passive checkpoint works beside the
- * writer, which keeps appending; when the WAL has been copied to its end,
- * the next commit starts it again from the top, so its size stays bounded.
- * Should the checkpointer ever fall behind (a reader holding it back), the
- * writer checkpoints inline past SPOOL_WAL_MAX_PAGES, as SQLite would.
+ * writer, which keeps appending; the writer asks for one every
+ * SPOOL_WAL_PAGES new pages. The WAL starts over from its top only when a
+ * commit finds it copied to its end, which a busy writer never allows a
+ * concurrent checkpointer; so past SPOOL_WAL_CHASE_PAGES the checkpointer
+ * passes back to back, and at SPOOL_WAL_MAX_PAGES (64 MB) the writer runs
+ * one pass itself. That pass copies only what came since the
+ * checkpointer's last one, a millisecond or so, and the WAL restarts.
  *
  * Capacity and stats use in-memory counters of pending, dead and delivered
  * rows, counted at open, moved by the writer's own commits and recounted
@@ -87,6 +90,7 @@
 #define SPOOL_HOUSEKEEP_MS    10000
 #define SPOOL_PRUNE_BATCH     1000
 #define SPOOL_WAL_PAGES       1000  /* wake the checkpointer (SQLite's own default) */
+#define SPOOL_WAL_CHASE_PAGES 4000  /* the checkpointer passes back to back (16 MB) */
 #define SPOOL_WAL_MAX_PAGES   16000 /* the writer checkpoints itself: 64 MB of 4 KB pages */
 
 enum spool_op_type { OP_SUBMIT = 0, OP_DELIVERED, OP_RETRY, OP_DEAD, OP_PRUNE };
@@ -238,6 +242,7 @@ struct spool {
 	sqlite3 *cdb; /* checkpointer thread */
 	pthread_t checkpointer;
 	int checkpointing; /* the checkpointer thread runs */
+	int wal_mark;      /* WAL size at the last checkpoint request (writer thread) */
 
 	/* Everything below is guarded by mu. */
 	pthread_mutex_t mu;
@@ -853,20 +858,28 @@ static void *
 spool_checkpointer(void *arg)
 {
 	struct spool *s = arg;
-	int rc;
+	int rc, wal, copied, last = -1, chase = 0;
 
 	pthread_setname_np(pthread_self(), "pd-checkpoint");
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
-		while (!s->wal_full && !s->closing)
+		while (!s->wal_full && !chase && !s->closing)
 			pthread_cond_wait(&s->ccv, &s->mu);
 		if (s->closing)
 			break;
 		s->wal_full = 0;
 		pthread_mutex_unlock(&s->mu);
-		rc = sqlite3_wal_checkpoint_v2(s->cdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		rc = sqlite3_wal_checkpoint_v2(s->cdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &wal,
+		                               &copied);
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			log_warn("spool: %s: checkpoint: %s", s->dbpath, sqlite3_errmsg(s->cdb));
+		/*
+		 * The WAL starts over only once a pass has copied all of it, and the
+		 * writer appended while this one ran: past a few thousand pages,
+		 * chase it rather than wait, before the writer has to stop for it.
+		 */
+		chase = rc == SQLITE_OK && wal >= SPOOL_WAL_CHASE_PAGES && copied != last;
+		last = copied;
 		pthread_mutex_lock(&s->mu);
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -879,9 +892,14 @@ spool_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct spool *s = arg;
 
+	/* The WAL went back to its start after a checkpoint. */
+	if (pages < s->wal_mark)
+		s->wal_mark = 0;
 	if (pages >= SPOOL_WAL_MAX_PAGES) {
 		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-	} else if (pages >= SPOOL_WAL_PAGES) {
+	} else if (pages >= s->wal_mark + SPOOL_WAL_PAGES) {
+		/* One pass per SPOOL_WAL_PAGES new pages, as SQLite's own would. */
+		s->wal_mark = pages;
 		pthread_mutex_lock(&s->mu);
 		s->wal_full = 1;
 		pthread_cond_signal(&s->ccv);
