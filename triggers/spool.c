@@ -5,10 +5,10 @@
  *
  * DESIGN
  *
- * Storage is one SQLite database, spool.db, in the directory spool.path,
- * in WAL mode. A commit appends the transaction to the WAL; with
- * durability "fsync" (synchronous=FULL) the WAL is fsynced before the
- * commit returns, so an acknowledged event survives power loss; with "os"
+ * Storage is one SQLite database, spool.db, in the directory spool.path, in
+ * WAL mode. A commit appends the transaction to the WAL; with durability
+ * "fsync" (synchronous=FULL) the WAL is fsynced before the commit returns,
+ * so an acknowledged event survives power loss; with "os"
  * (synchronous=NORMAL) it is in the page cache and survives kill -9 of the
  * process but not a kernel crash. Recovery is SQLite's: on open, a
  * transaction whose commit frame is in the WAL is kept and a half-written
@@ -16,42 +16,44 @@
  * leaves no debris to clean up (no temp files, unlike a file-per-event
  * spool).
  *
- * Two tables: events, one small row per event with its state, and
- * payloads, the trigger payload under the same seq. Delivery updates an
- * event's row, and with the ~2 KB payload beside it every update rewrote
- * the payload's page into the WAL as well; apart, a page of events holds
- * dozens of rows and an update costs a fraction of a page. SQL triggers
- * keep payloads in step with events (a changed seq, a deleted row), so
- * the CLI and the pruning need not know about the second table.
- * seq is AUTOINCREMENT, never reused: the forwarder
- * reads "pending with seq > last seen", and `spool retry` moves a dead
- * letter to a new, highest seq (bumping sqlite_sequence). event_id and
- * webhook_id are UNIQUE and inserts are ON CONFLICT DO NOTHING, so a
- * redelivered webhook changes no row and is reported as a duplicate.
- * Delivered rows are kept SPOOL_KEEP_DELIVERED_MS (7 days, longer than
- * PagerDuty's 48 h of retries) for dedup and for `spool find`, then pruned
- * in bounded passes; dead letters stay until purged; pending rows are
- * never removed.
+ * Two tables: events, one small row per event with its state, and payloads,
+ * the trigger payload under the same seq. Delivery updates an event's row,
+ * and with the ~2 KB payload beside it every update rewrote the payload's
+ * page into the WAL as well; apart, a page of events holds dozens of rows
+ * and an update costs a fraction of a page. SQL triggers keep payloads in
+ * step with events (a changed seq, a deleted row), so the CLI and the
+ * pruning need not know about the second table. seq is AUTOINCREMENT, never
+ * reused: the forwarder reads "pending with seq > last seen", and `spool
+ * retry` moves a dead letter to a new, highest seq (bumping
+ * sqlite_sequence). event_id and webhook_id are UNIQUE and inserts are ON
+ * CONFLICT DO NOTHING, so a redelivered webhook changes no row and is
+ * reported as a duplicate. Delivered rows are kept SPOOL_KEEP_DELIVERED_MS
+ * (7 days, longer than PagerDuty's 48 h of retries) for dedup and for
+ * `spool find`, then pruned in bounded passes; dead letters stay until
+ * purged; pending rows are never removed.
  *
  * Threads: the event loop never waits for the disk. spool_submit() and the
  * delivery outcomes append an op to a mutex-protected queue and signal the
  * writer thread, which takes everything queued and commits it as ONE
  * transaction: while one fsync runs, new submissions pile up and share the
  * next (group commit). A transaction holding only delivery outcomes is
- * committed without its own fsync (synchronous=NORMAL for that commit):
- * it survives a crash of the process, and the next fsync of a submission
- * covers it; only a power cut in between can undo it, and then the event
- * is sent once more, which at-least-once delivery allows anyway. Results go to a done list and
- * event_active() on an event of the loop's base wakes the loop, which runs the callbacks (libevent
- * must be thread-enabled with evthread_use_pthreads() before the base is created). Right after the
- * commit, the writer also hands the newly inserted events themselves to the notify callback (the
- * forwarder), so that the common case never reads back what it has just written. The writer owns
- * one connection; readers (spool_fetch from the forwarder's thread, spool_stats from the loop)
- * share a second one under a mutex, and WAL readers and the writer do not block each other.
+ * committed without its own fsync (synchronous=NORMAL for that commit): it
+ * survives a crash of the process, and the next fsync of a submission
+ * covers it; only a power cut in between can undo it, and then the event is
+ * sent once more, which at-least-once delivery allows anyway. Results go to
+ * a done list and event_active() on an event of the loop's base wakes the
+ * loop, which runs the callbacks (libevent must be thread-enabled with
+ * evthread_use_pthreads() before the base is created). Right after the
+ * commit, the writer also hands the newly inserted events themselves to the
+ * notify callback (the forwarder), so that the common case never reads back
+ * what it has just written. The writer owns one connection; readers
+ * (spool_fetch from the forwarder's thread, spool_stats from the loop)
+ * share a second one under a mutex, and WAL readers and the writer do not
+ * block each other.
  *
- * Checkpoints (copying the WAL back into spool.db) run on a thread of
- * their own, with their own connection. SQLite's default runs them inside
- * the commit that crosses 1000 WAL pages, so every few hundred events one
+ * Checkpoints (copying the WAL back into spool.db) run on a thread of their
+ * own, with their own connection. SQLite's default runs them inside the
+ * commit that crosses 1000 WAL pages, so every few hundred events one
  * submission waited for 4 MB to be copied and the database fsynced: that
  * was most of the receiver's p99. A passive checkpoint works beside the
  * writer, which keeps appending; the writer asks for one every
@@ -59,8 +61,8 @@
  * commit finds it copied to its end, which a busy writer never allows a
  * concurrent checkpointer; so past SPOOL_WAL_CHASE_PAGES the checkpointer
  * passes back to back, and at SPOOL_WAL_MAX_PAGES (64 MB) the writer runs
- * one pass itself. That pass copies only what came since the
- * checkpointer's last one, a millisecond or so, and the WAL restarts.
+ * one pass itself. That pass copies only what came since the checkpointer's
+ * last one, a millisecond or so, and the WAL restarts.
  *
  * Capacity and stats use in-memory counters of pending, dead and delivered
  * rows, counted at open, moved by the writer's own commits and recounted
@@ -853,7 +855,7 @@ spool_done_cb(evutil_socket_t fd, short what, void *arg)
 	spool_run_done(arg);
 }
 
-/* The checkpointer thread: a passive checkpoint each time the writer asks. */
+/* The checkpointer thread: passive checkpoints when asked, back to back while the WAL is big. */
 static void *
 spool_checkpointer(void *arg)
 {
