@@ -689,7 +689,8 @@ def run_wrk(workdir, name, port, path, hub_sig=False, duration=None, cpu_roots=N
         w = json.load(f)
     secs = w["duration_us"] / 1e6
     ok = w["requests"] - w["errors"]["status"]
-    return {"cpu_us": meter.finish(ok) if meter else None,"rps": w["requests"] / secs, "ok_rps": ok / secs, "requests": w["requests"],
+    return {"cpu_us": meter.finish(ok) if meter else None,
+            "rps": w["requests"] / secs, "ok_rps": ok / secs, "requests": w["requests"],
             "answered_2xx": ok, "non_2xx": w["errors"]["status"],
             "socket_errors": sum(v for k, v in w["errors"].items() if k != "status"),
             "in_flight_at_stop": max(0, w["sent"] - w["requests"]), "sent": w["sent"],

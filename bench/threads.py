@@ -52,22 +52,17 @@ def thread_ticks(pid):
     return out
 
 
-def process_ticks(name):
-    """CPU clock ticks of every process whose command is name (wrk)."""
-    total = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
+def named_pids(name):
+    """Pids of the processes whose command is name (wrk)."""
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open("/proc/%s/comm" % pid) as f:
-                if f.read().strip() != name:
-                    continue
-            with open("/proc/%s/stat" % pid) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+                if f.read().strip() == name:
+                    pids.append(int(pid))
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total
+    return pids
 
 
 def one_run(bench, binary, seconds, st2_down):
@@ -88,18 +83,19 @@ def one_run(bench, binary, seconds, st2_down):
         # The middle of the load: wrk's start and end are left out.
         margin = min(2.0, seconds / 4.0)
         time.sleep(margin)
+        wrk_pids = named_pids("wrk")
         got0 = 0 if st2_down else bench.standin.stats()["triggers"]
         cpu0 = thread_ticks(proc.pid)
-        side0 = {"wrk": process_ticks("wrk")}
+        side0 = {"wrk": sum(B.cpu_ticks(pid) for pid in wrk_pids)}
         if not st2_down:
-            side0["stand-in"] = sum(thread_ticks(bench.standin.proc.pid).values())
+            side0["stand-in"] = B.cpu_ticks(bench.standin.proc.pid)
         t0 = time.monotonic()
         time.sleep(seconds - 2 * margin)
         span = time.monotonic() - t0
         cpu1 = thread_ticks(proc.pid)
-        side1 = {"wrk": process_ticks("wrk")}
+        side1 = {"wrk": sum(B.cpu_ticks(pid) for pid in wrk_pids)}
         if not st2_down:
-            side1["stand-in"] = sum(thread_ticks(bench.standin.proc.pid).values())
+            side1["stand-in"] = B.cpu_ticks(bench.standin.proc.pid)
         got1 = 0 if st2_down else bench.standin.stats()["triggers"]
         load.join()
     finally:

@@ -697,12 +697,8 @@ fw_curl_write(char *ptr, size_t size, size_t nmemb, void *arg)
 
 	if (x->resp_len + take > FW_RESP_MAX)
 		take = FW_RESP_MAX - x->resp_len;
-	if (take > 0) {
-		x->resp = xrealloc(x->resp, x->resp_len + take + 1);
-		memcpy(x->resp + x->resp_len, ptr, take);
-		x->resp_len += take;
-		x->resp[x->resp_len] = '\0';
-	}
+	if (take > 0)
+		http_append(&x->resp, &x->resp_len, ptr, take);
 	return n;
 }
 

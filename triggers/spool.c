@@ -410,6 +410,13 @@ spool_connect(struct spool *s, sqlite3 **db)
 	return 0;
 }
 
+/* The synchronous level durability asks of every connection (WS_SYNC_FULL or WS_SYNC_NORMAL). */
+static enum spool_wstmt
+spool_sync_level(const struct spool *s)
+{
+	return s->durability == DURABILITY_FSYNC ? WS_SYNC_FULL : WS_SYNC_NORMAL;
+}
+
 /* WAL mode, sync level, and the schema if the database is new. */
 static int
 spool_setup_db(struct spool *s)
@@ -430,9 +437,7 @@ spool_setup_db(struct spool *s)
 		          sqlite3_errmsg(s->wdb));
 		return -1;
 	}
-	if (spool_exec(s, s->wdb,
-	               s->durability == DURABILITY_FSYNC ? "PRAGMA synchronous = FULL"
-	                                                 : "PRAGMA synchronous = NORMAL") != 0)
+	if (spool_exec(s, s->wdb, spool_wsql[spool_sync_level(s)]) != 0)
 		return -1;
 	if (spool_query_int(s, s->wdb, "PRAGMA user_version", &version) != 0)
 		return -1;
@@ -920,9 +925,7 @@ spool_start_checkpointer(struct spool *s)
 	int rc;
 
 	if (spool_connect(s, &s->cdb) != 0 ||
-	    spool_exec(s, s->cdb,
-	               s->durability == DURABILITY_FSYNC ? "PRAGMA synchronous = FULL"
-	                                                 : "PRAGMA synchronous = NORMAL") != 0)
+	    spool_exec(s, s->cdb, spool_wsql[spool_sync_level(s)]) != 0)
 		return;
 	if ((rc = pthread_create(&s->checkpointer, NULL, spool_checkpointer, s)) != 0) {
 		log_warn("spool: no checkpointer thread (%s): the writer checkpoints itself",
