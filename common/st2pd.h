@@ -22,6 +22,16 @@
 
 #define PD_PACK "pagerduty"
 
+/* A macro's value as a string literal. */
+#define PD_XSTR(x) #x
+#define PD_STR(x)  PD_XSTR(x)
+
+/*
+ * Deepest nesting of a webhook body (its outer object is level 1). MongoDB,
+ * where StackStorm keeps trigger payloads, refuses about 100.
+ */
+#define PD_JSON_MAX_DEPTH 64
+
 #if defined(__GNUC__)
 #define PD_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define PD_NORETURN     __attribute__((noreturn))

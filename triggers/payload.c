@@ -8,16 +8,27 @@
  * A webhook body is on the receiver's hot path, where building a jansson
  * tree and serialising it again cost more than everything else a request
  * does (about 50 us of a 1.8 KB event's 100). So payload_from_webhook()
- * reads the body once with yajl's event parser, which validates all of it
- * (syntax, UTF-8, nothing after the value) without building anything, and
- * notes where the envelope's members sit in the body: the payload is then
- * the envelope's own bytes for agent, client and data, spliced between the
- * few keys we add. jansson cannot tell where a value was in its input, or
- * this would use it. A body with raw line breaks between tokens goes the
- * jansson way instead, so that a payload is always one line (the sink file
- * is JSON lines); so does an event the poller already holds as a tree
- * (payload_from_event). Both ways must give the same payload: a unit test
- * compares them.
+ * reads the body once with yajl's event parser, without building anything,
+ * and notes where the envelope's members sit in the body: the payload is
+ * then the envelope's own bytes for agent, client and data, spliced between
+ * the few keys we add, with the whitespace between tokens left out (so a
+ * payload is one line, as the sink file's JSON lines need, and the same
+ * whatever the sender's indentation). jansson cannot tell where a value
+ * was in its input, or this would use it. An event the poller already
+ * holds as a tree goes through payload_from_event(); both ways must give
+ * the same payload, and a unit test compares them.
+ *
+ * Validity is decided here, once, for every body, whatever its whitespace
+ * (there is no second parser for "odd" bodies): JSON as RFC 8259 has it,
+ * and what StackStorm can read back. yajl checks the grammar, but its
+ * UTF-8 check only counts continuation bytes, so payload_text_check() runs
+ * first and refuses what Python's json would: overlong forms, encoded
+ * surrogates, code points past U+10FFFF, and \u escapes of half a
+ * surrogate pair. Nesting is capped at PD_JSON_MAX_DEPTH (StackStorm keeps
+ * trigger payloads in MongoDB, which refuses documents nested about 100
+ * deep, and yajl would otherwise grow its stack with the attacker's
+ * input). A \u0000 escape is valid JSON that Python reads: it is accepted
+ * and passed on byte for byte, but it is never part of an id we key on.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,13 +37,14 @@
 
 #include "st2pd.h"
 
-/* A non-empty string member of o, or NULL. */
+/* A non-empty string member of o without a NUL inside (an id we can key on), or NULL. */
 static const char *
 payload_string(json_t *o, const char *key)
 {
-	const char *s = json_string_value(json_object_get(o, key));
+	json_t *v = json_object_get(o, key);
+	const char *s = json_string_value(v);
 
-	return s != NULL && *s != '\0' ? s : NULL;
+	return s != NULL && *s != '\0' && strlen(s) == json_string_length(v) ? s : NULL;
 }
 
 /*
@@ -44,16 +56,51 @@ payload_string(json_t *o, const char *key)
  */
 static char *
 payload_order_key(const char *incident_id, const char *data_id, const char *data_type,
-                  const char *resource_type, const char *event_id)
+                  const char *resource_type, const char *event_type, const char *event_id)
 {
+	size_t rlen;
+
 	if (incident_id != NULL)
 		return xasprintf("incident:%s", incident_id);
 	if (data_id == NULL)
 		return xasprintf("event:%s", event_id);
-	if (strcmp(resource_type, "incident") == 0 ||
+	/*
+	 * A resource_type that is no usable name ("", a NUL inside, absent)
+	 * is the event type's leftmost part, as PagerDuty defines it.
+	 */
+	if (resource_type == NULL || *resource_type == '\0')
+		rlen = strcspn(resource_type = event_type, ".");
+	else
+		rlen = strlen(resource_type);
+	if ((rlen == 8 && memcmp(resource_type, "incident", 8) == 0) ||
 	    (data_type != NULL && strcmp(data_type, "incident") == 0))
 		return xasprintf("incident:%s", data_id);
-	return xasprintf("%s:%s", resource_type, data_id);
+	return xasprintf("%.*s:%s", (int)rlen, resource_type, data_id);
+}
+
+/* How deep v nests: 0 for a scalar, 1 for {} or [], ... */
+static size_t
+payload_depth(json_t *v)
+{
+	size_t i, d, max = 0;
+	const char *k;
+	json_t *m;
+
+	if (json_is_object(v)) {
+		json_object_foreach (v, k, m) {
+			if ((d = payload_depth(m)) > max)
+				max = d;
+		}
+		return max + 1;
+	}
+	if (json_is_array(v)) {
+		json_array_foreach (v, i, m) {
+			if ((d = payload_depth(m)) > max)
+				max = d;
+		}
+		return max + 1;
+	}
+	return 0;
 }
 
 /* Rejects an event, saying why at debug level (the caller logs the 400). */
@@ -119,6 +166,9 @@ payload_from_event(json_t *event, const char *webhook_id, const char *subscripti
 		return payload_reject("event.occurred_at is missing or not a string");
 	if (!json_is_object(data = json_object_get(event, "data")))
 		return payload_reject("event.data is missing or not an object");
+	/* The event sits at depth 2 of a webhook body: the same limit as the scan's. */
+	if (payload_depth(event) + 1 > PD_JSON_MAX_DEPTH)
+		return payload_reject("nesting deeper than " PD_STR(PD_JSON_MAX_DEPTH) " levels");
 
 	/* PagerDuty defines resource_type as the event type's leftmost part. */
 	if ((rtype = json_object_get(event, "resource_type")) == NULL)
@@ -162,9 +212,9 @@ payload_from_event(json_t *event, const char *webhook_id, const char *subscripti
 	ev->webhook_id = json_is_string(wid) ? xstrdup(json_string_value(wid)) : NULL;
 	ev->event_type = xstrdup(type);
 	ev->trigger = xasprintf(PD_PACK ".%s", catalog_trigger_name(type));
-	ev->order_key = payload_order_key(
-	    payload_string(json_object_get(data, "incident"), "id"), payload_string(data, "id"),
-	    json_string_value(json_object_get(data, "type")), json_string_value(rtype), id);
+	ev->order_key = payload_order_key(payload_string(json_object_get(data, "incident"), "id"),
+	                                  payload_string(data, "id"), payload_string(data, "type"),
+	                                  payload_string(event, "resource_type"), type, id);
 	if ((ev->payload = json_dumps(p, JSON_COMPACT)) == NULL)
 		fatal("json_dumps: out of memory");
 	ev->payload_len = strlen(ev->payload);
@@ -174,31 +224,6 @@ payload_from_event(json_t *event, const char *webhook_id, const char *subscripti
 	json_decref(p);
 	*out = ev;
 	return PD_OK;
-}
-
-/* Parses a body with jansson: {"event": {...}} -> spool event. */
-static enum pd_err
-payload_from_tree(const char *body, size_t len, const char *webhook_id, const char *subscription_id,
-                  struct spool_event **out)
-{
-	json_error_t jerr;
-	json_t *root;
-	enum pd_err err;
-
-	/* jansson rejects invalid UTF-8 and anything after the value. */
-	if ((root = json_loadb(body, len, 0, &jerr)) == NULL) {
-		log_debug("not a V3 envelope: JSON error at byte %d: %s", jerr.position, jerr.text);
-		return PD_ERR_NOT_ENVELOPE;
-	}
-	if (!json_is_object(root))
-		err = payload_reject("body is not a JSON object");
-	else if (!json_is_object(json_object_get(root, "event")))
-		err = payload_reject("body has no \"event\" object");
-	else
-		err = payload_from_event(json_object_get(root, "event"), webhook_id,
-		                         subscription_id, "webhook", out);
-	json_decref(root);
-	return err;
 }
 
 /* The envelope members the scan looks for; K_OTHER is everything else. */
@@ -240,6 +265,7 @@ struct scan {
 	enum scan_key path[6];
 	size_t key_end; /* offset just after the last member name */
 	int event_seen;
+	const char *why; /* set when a callback stops the parse */
 	struct scan_value v[K_MAX];
 };
 
@@ -390,6 +416,10 @@ scan_map_key(void *ctx, const unsigned char *name, size_t len)
 static int
 scan_open(struct scan *sc, enum scan_kind kind)
 {
+	if (sc->depth >= PD_JSON_MAX_DEPTH) {
+		sc->why = "nesting deeper than " PD_STR(PD_JSON_MAX_DEPTH) " levels";
+		return 0;
+	}
 	scan_begin(sc, kind, yajl_get_bytes_consumed(sc->h) - 1);
 	sc->depth++;
 	if (sc->depth <= 4)
@@ -441,16 +471,6 @@ scan_text(const struct scan *sc, enum scan_key k)
 	const struct scan_value *v = &sc->v[k];
 
 	return v->kind == V_STRING && v->text != NULL && v->text[0] != '\0' ? v->text : NULL;
-}
-
-/* Whether a span holds a raw line break (only possible between tokens). */
-static int
-scan_multiline(const struct scan *sc, enum scan_key k)
-{
-	const struct scan_value *v = &sc->v[k];
-
-	return v->kind != V_NONE && (memchr(sc->body + v->start, '\n', v->end - v->start) != NULL ||
-	                             memchr(sc->body + v->start, '\r', v->end - v->start) != NULL);
 }
 
 /* Why the scanned body is not a V3 envelope, or NULL if it is. */
@@ -513,17 +533,42 @@ scan_quote(FILE *f, const char *s, size_t len)
 	return 0;
 }
 
-/* Appends "key":<the member's own bytes>, or null when it was absent. */
+/*
+ * Appends a member's own bytes less the whitespace between its tokens. In
+ * valid JSON a blank outside a string can only be such whitespace, and a
+ * quote ends a string unless a backslash escapes it.
+ */
+static void
+scan_copy(FILE *f, const struct scan *sc, enum scan_key k)
+{
+	const char *p = sc->body + sc->v[k].start, *end = sc->body + sc->v[k].end, *run = p;
+	int in_string = 0;
+
+	for (; p < end; p++) {
+		if (in_string) {
+			if (*p == '\\')
+				p++;
+			else if (*p == '"')
+				in_string = 0;
+		} else if (*p == '"') {
+			in_string = 1;
+		} else if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			fwrite(run, 1, (size_t)(p - run), f);
+			run = p + 1;
+		}
+	}
+	fwrite(run, 1, (size_t)(end - run), f);
+}
+
+/* Appends "key":<the member's bytes>, or null when it was absent. */
 static void
 scan_splice(FILE *f, const struct scan *sc, const char *key, enum scan_key k)
 {
-	const struct scan_value *v = &sc->v[k];
-
 	fprintf(f, ",\"%s\":", key);
-	if (v->kind == V_NONE)
+	if (sc->v[k].kind == V_NONE)
 		fputs("null", f);
 	else
-		fwrite(sc->body + v->start, 1, v->end - v->start, f);
+		scan_copy(f, sc, k);
 }
 
 /* Builds the spool event from a scanned envelope; -1 if a header is not UTF-8. */
@@ -544,14 +589,13 @@ scan_event(const struct scan *sc, const char *webhook_id, const char *subscripti
 		fatal("open_memstream: out of memory");
 	/* INTERFACE.md's key order. */
 	fputs("{\"event_id\":", f);
-	fwrite(sc->body + sc->v[K_ID].start, 1, sc->v[K_ID].end - sc->v[K_ID].start, f);
+	scan_copy(f, sc, K_ID);
 	scan_splice(f, sc, "event_type", K_EVENT_TYPE);
 	fputs(",\"resource_type\":", f);
 	if (derived != NULL)
 		rc |= scan_quote(f, derived, strlen(derived));
 	else
-		fwrite(sc->body + sc->v[K_RESOURCE_TYPE].start, 1,
-		       sc->v[K_RESOURCE_TYPE].end - sc->v[K_RESOURCE_TYPE].start, f);
+		scan_copy(f, sc, K_RESOURCE_TYPE);
 	scan_splice(f, sc, "occurred_at", K_OCCURRED_AT);
 	scan_splice(f, sc, "agent", K_AGENT);
 	scan_splice(f, sc, "client", K_CLIENT);
@@ -567,10 +611,8 @@ scan_event(const struct scan *sc, const char *webhook_id, const char *subscripti
 	ev->webhook_id = webhook_id != NULL && *webhook_id != '\0' ? xstrdup(webhook_id) : NULL;
 	ev->event_type = xstrdup(type);
 	ev->trigger = xasprintf(PD_PACK ".%s", catalog_trigger_name(type));
-	ev->order_key =
-	    payload_order_key(scan_text(sc, K_INCIDENT_ID), scan_text(sc, K_DATA_ID),
-	                      sc->v[K_DATA_TYPE].kind == V_STRING ? sc->v[K_DATA_TYPE].text : NULL,
-	                      rtype, ev->event_id);
+	ev->order_key = payload_order_key(scan_text(sc, K_INCIDENT_ID), scan_text(sc, K_DATA_ID),
+	                                  scan_text(sc, K_DATA_TYPE), rtype, type, ev->event_id);
 	ev->received_ms = now_ms();
 	ev->state = SPOOL_PENDING;
 	free(derived);
@@ -582,6 +624,102 @@ scan_event(const struct scan *sc, const char *webhook_id, const char *subscripti
 	return 0;
 }
 
+/* The value of 4 hex digits at p, or -1. */
+static long
+payload_hex4(const char *p, const char *end)
+{
+	long v = 0;
+	int i;
+
+	if (end - p < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		v <<= 4;
+		if (p[i] >= '0' && p[i] <= '9')
+			v |= p[i] - '0';
+		else if (p[i] >= 'a' && p[i] <= 'f')
+			v |= p[i] - 'a' + 10;
+		else if (p[i] >= 'A' && p[i] <= 'F')
+			v |= p[i] - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+/*
+ * What yajl lets through and Python's json refuses (DESIGN): UTF-8 that
+ * RFC 3629 does not allow, and a \u escape of half a surrogate pair. Such
+ * bytes can only stand inside strings, so the body is read as plain bytes;
+ * a backslash anywhere else is yajl's to refuse. NULL if all is well, else
+ * why, with *at the offending byte's offset.
+ */
+static const char *
+payload_text_check(const char *body, size_t len, size_t *at)
+{
+	const unsigned char *p = (const unsigned char *)body, *end = p + len;
+	unsigned char lo, hi;
+	long u, v;
+	int n;
+
+	while (p < end) {
+		if (*p == '\\' && p + 1 < end && p[1] == 'u') {
+			u = payload_hex4((const char *)p + 2, (const char *)end);
+			if (u >= 0xdc00 && u <= 0xdfff)
+				goto surrogate;
+			if (u >= 0xd800 && u <= 0xdbff) {
+				if (end - p < 12 || p[6] != '\\' || p[7] != 'u')
+					goto surrogate;
+				v = payload_hex4((const char *)p + 8, (const char *)end);
+				if (v < 0xdc00 || v > 0xdfff)
+					goto surrogate;
+				p += 6;
+			}
+			p += 6;
+			continue;
+		}
+		if (*p == '\\') {
+			p += 2; /* the escaped character cannot start anything */
+			continue;
+		}
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		/* RFC 3629's table: the lead byte sets the length and the second byte's range. */
+		lo = 0x80;
+		hi = 0xbf;
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			n = 1;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			n = 2;
+			lo = *p == 0xe0 ? 0xa0 : 0x80; /* overlong */
+			hi = *p == 0xed ? 0x9f : 0xbf; /* surrogates */
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			n = 3;
+			lo = *p == 0xf0 ? 0x90 : 0x80; /* overlong */
+			hi = *p == 0xf4 ? 0x8f : 0xbf; /* past U+10FFFF */
+		} else {
+			goto utf8;
+		}
+		if (end - p <= n || p[1] < lo || p[1] > hi)
+			goto utf8;
+		for (p += 2; --n > 0; p++) {
+			if (*p < 0x80 || *p > 0xbf) {
+				p--;
+				goto utf8;
+			}
+		}
+	}
+	return NULL;
+utf8:
+	*at = (size_t)(p - (const unsigned char *)body);
+	return "invalid UTF-8";
+surrogate:
+	*at = (size_t)(p - (const unsigned char *)body);
+	return "a \\u escape of half a surrogate pair";
+}
+
 /* Parses a webhook body, {"event": {...}}, and builds its spool event. */
 enum pd_err
 payload_from_webhook(const char *body, size_t len, const char *webhook_id,
@@ -591,35 +729,40 @@ payload_from_webhook(const char *body, size_t len, const char *webhook_id,
 	const char *why = NULL;
 	unsigned char *msg;
 	enum pd_err err = PD_OK;
-	int k, multiline = 0;
+	size_t at;
+	int k;
 
 	*out = NULL;
+	if ((why = payload_text_check(body, len, &at)) != NULL) {
+		log_debug("not a V3 envelope: %s at byte %zu", why, at);
+		return PD_ERR_NOT_ENVELOPE;
+	}
 	memset(&sc, 0, sizeof sc);
 	sc.body = body;
 	if ((sc.h = yajl_alloc(&scan_callbacks, NULL, &sc)) == NULL)
 		fatal("yajl_alloc: out of memory");
+	/* payload_text_check() did it, more strictly. */
+	yajl_config(sc.h, yajl_dont_validate_strings, 1);
 	if (yajl_parse(sc.h, (const unsigned char *)body, len) != yajl_status_ok ||
 	    yajl_complete_parse(sc.h) != yajl_status_ok) {
-		msg = yajl_get_error(sc.h, 0, (const unsigned char *)body, len);
-		log_debug("not a V3 envelope: JSON error at byte %zu: %s",
-		          yajl_get_bytes_consumed(sc.h), (const char *)msg);
-		yajl_free_error(sc.h, msg);
-		err = PD_ERR_NOT_ENVELOPE;
+		why = sc.why;
+		if (why == NULL) {
+			/* Not verbose: the message must not quote the body into the log. */
+			msg = yajl_get_error(sc.h, 0, (const unsigned char *)body, len);
+			log_debug("not a V3 envelope: JSON error at byte %zu: %s",
+			          yajl_get_bytes_consumed(sc.h), (const char *)msg);
+			yajl_free_error(sc.h, msg);
+			err = PD_ERR_NOT_ENVELOPE;
+		}
 	} else if (sc.depth != 0 || sc.v[K_EVENT].kind == V_NONE) {
 		/* Also a top level that is not an object: it has no "event" member. */
 		why = "body has no \"event\" object";
-	} else if ((why = scan_check(&sc)) == NULL) {
-		for (k = K_ID; k <= K_DATA; k++)
-			multiline |= scan_multiline(&sc, k);
-		if (!multiline && scan_event(&sc, webhook_id, subscription_id, out) != 0)
-			why = "webhook or subscription id is not UTF-8";
+	} else if ((why = scan_check(&sc)) == NULL &&
+	           scan_event(&sc, webhook_id, subscription_id, out) != 0) {
+		why = "webhook or subscription id is not UTF-8";
 	}
 	yajl_free(sc.h);
 	for (k = 0; k < K_MAX; k++)
 		free(sc.v[k].text);
-	if (why != NULL)
-		return payload_reject(why);
-	if (err == PD_OK && multiline)
-		return payload_from_tree(body, len, webhook_id, subscription_id, out);
-	return err;
+	return why != NULL ? payload_reject(why) : err;
 }

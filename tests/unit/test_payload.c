@@ -663,6 +663,219 @@ test_multiline_body(void **state)
 	spool_event_free(ev);
 }
 
+/*
+ * The body of the issue that crashed the daemon: a resource_type that is
+ * no name ("" or with a NUL) is the event type's leftmost part for the
+ * order key, the same on the splice and tree ways, and passed on as sent.
+ */
+static void
+test_resource_type_unusable(void **state)
+{
+	static const char *const rtypes[] = {"\"\"", "\"\\u0000\"", "\"x\\u0000y\""};
+	struct spool_event *a, *b;
+	json_t *pa;
+	char *body;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof rtypes / sizeof rtypes[0]; i++) {
+		body = xasprintf(
+		    "{\"event\":{\"id\":\"crash-1\",\"event_type\":\"incident.triggered\","
+		    "\"resource_type\":%s,\"occurred_at\":\"2026-01-01T00:00:00Z\","
+		    "\"data\":{\"id\":\"PX1\",\"type\":\"service\"}}}",
+		    rtypes[i]);
+		assert_int_equal(payload_from_webhook(body, strlen(body), NULL, NULL, &a), PD_OK);
+		assert_string_equal(a->order_key, "incident:PX1");
+		pa = json_loads(a->payload, JSON_ALLOW_NUL, NULL);
+		assert_non_null(pa);
+		assert_true(json_is_string(json_object_get(pa, "resource_type")));
+		json_decref(pa);
+		pa = json_loads(body, JSON_ALLOW_NUL, NULL);
+		assert_int_equal(
+		    payload_from_event(json_object_get(pa, "event"), NULL, NULL, "webhook", &b),
+		    PD_OK);
+		assert_string_equal(b->order_key, a->order_key);
+		json_decref(pa);
+		spool_event_free(a);
+		spool_event_free(b);
+		free(body);
+	}
+}
+
+/* body with "\r\n\t " after every structural character outside strings. */
+static char *
+spread(const char *body)
+{
+	char *out = xmalloc(strlen(body) * 5 + 1), *o = out;
+	int in_string = 0;
+
+	for (; *body != '\0'; body++) {
+		*o++ = *body;
+		if (in_string) {
+			if (*body == '\\')
+				*o++ = *++body;
+			else if (*body == '"')
+				in_string = 0;
+		} else if (*body == '"') {
+			in_string = 1;
+		} else if (strchr("{}[],:", *body) != NULL) {
+			memcpy(o, "\r\n\t ", 4);
+			o += 4;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* {"event":{...,"data":{"x":VALUE}}}, with an incident id to key on. */
+static char *
+envelope_data(const char *value)
+{
+	return xasprintf("{\"event\":{\"id\":\"W1\",\"event_type\":\"incident.triggered\","
+	                 "\"occurred_at\":\"2026-01-01T00:00:00Z\",\"data\":{\"id\":\"P1\","
+	                 "\"type\":\"incident\",\"x\":%s}}}",
+	                 value);
+}
+
+/* v nested in n arrays. */
+static char *
+nested(int n, const char *v)
+{
+	char *s = xmalloc((size_t)n * 2 + strlen(v) + 1);
+
+	memset(s, '[', (size_t)n);
+	memcpy(s + n, v, strlen(v));
+	memset(s + n + strlen(v), ']', (size_t)n);
+	s[2 * n + strlen(v)] = '\0';
+	return s;
+}
+
+/*
+ * One parser decides every body: the compact and the pretty-printed form
+ * of the same event get the same answer, and when accepted the same
+ * payload, byte for byte (issue: yajl said 202 where jansson said 400).
+ */
+static void
+test_same_answer_any_whitespace(void **state)
+{
+	static const struct {
+		const char *value;
+		enum pd_err want;
+	} cases[] = {
+	    {"\"nul \\u0000 inside\"", PD_OK},                 /* valid JSON: passed on as it is */
+	    {"{\"k\\u0000\":1}", PD_OK},                       /* in a key too */
+	    {"\"\xc3\xa9t\xc3\xa9 \xf0\x9f\x94\xa5\"", PD_OK}, /* UTF-8 of 2 and 4 bytes */
+	    {"\"\\ud83d\\udd25\"", PD_OK},                     /* an escaped surrogate pair */
+	    {"123456789012345678901234567890", PD_OK},         /* beyond 64 bits, as text */
+	    {"\"\xc0\xaf\"", PD_ERR_NOT_ENVELOPE},             /* overlong */
+	    {"\"\xed\xa0\x80\"", PD_ERR_NOT_ENVELOPE},         /* an encoded surrogate */
+	    {"\"\xf4\x90\x80\x80\"", PD_ERR_NOT_ENVELOPE},     /* past U+10FFFF */
+	    {"\"\xf5\x80\x80\x80\"", PD_ERR_NOT_ENVELOPE},
+	    {"\"\xe2\x82\"", PD_ERR_NOT_ENVELOPE}, /* cut short */
+	    {"\"\x80\"", PD_ERR_NOT_ENVELOPE},     /* a lone continuation byte */
+	    {"\"\\ud83d\"", PD_ERR_NOT_ENVELOPE},  /* half a pair */
+	    {"\"\\ud83dx\\udd25\"", PD_ERR_NOT_ENVELOPE},
+	    {"\"\\udd25\"", PD_ERR_NOT_ENVELOPE},
+	    {"\"\\ud83d\\u0041\"", PD_ERR_NOT_ENVELOPE},
+	    {"\"\\\\ud83d\"", PD_OK}, /* an escaped backslash, then text */
+	};
+	struct spool_event *a, *b;
+	char *body, *pretty, *deep;
+	size_t i;
+	int n;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		body = envelope_data(cases[i].value);
+		pretty = spread(body);
+		if (payload_from_webhook(body, strlen(body), NULL, NULL, &a) != cases[i].want)
+			fail_msg("case %zu: %s: want %d", i, cases[i].value, cases[i].want);
+		assert_int_equal(payload_from_webhook(pretty, strlen(pretty), NULL, NULL, &b),
+		                 cases[i].want);
+		if (cases[i].want == PD_OK) {
+			assert_string_equal(a->payload, b->payload);
+			assert_int_equal(a->payload_len, strlen(a->payload));
+			assert_null(strpbrk(a->payload, "\r\n\t"));
+			assert_string_equal(a->order_key, "incident:P1");
+		} else {
+			assert_null(a);
+			assert_null(b);
+		}
+		spool_event_free(a);
+		spool_event_free(b);
+		free(pretty);
+		free(body);
+	}
+
+	/* Nesting: the body's object, event and data are 3 levels; 64 in all is the most. */
+	for (n = 60; n <= 70; n++) {
+		deep = nested(n, "1");
+		body = envelope_data(deep);
+		pretty = spread(body);
+		assert_int_equal(payload_from_webhook(body, strlen(body), NULL, NULL, &a),
+		                 3 + n <= PD_JSON_MAX_DEPTH ? PD_OK : PD_ERR_NOT_ENVELOPE);
+		assert_int_equal(payload_from_webhook(pretty, strlen(pretty), NULL, NULL, &b),
+		                 3 + n <= PD_JSON_MAX_DEPTH ? PD_OK : PD_ERR_NOT_ENVELOPE);
+		spool_event_free(a);
+		spool_event_free(b);
+		free(pretty);
+		free(body);
+		free(deep);
+	}
+	/* Far deeper than anything yajl should stack up. */
+	deep = nested(100000, "1");
+	body = envelope_data(deep);
+	assert_int_equal(payload_from_webhook(body, strlen(body), NULL, NULL, &a),
+	                 PD_ERR_NOT_ENVELOPE);
+	free(body);
+	free(deep);
+}
+
+/* The tree way (the poller's) applies the same depth limit as the scan. */
+static void
+test_tree_depth_limit(void **state)
+{
+	struct spool_event *ev;
+	char *deep, *body;
+	json_t *root;
+	int n;
+
+	(void)state;
+	for (n = 60; n <= 62; n++) {
+		deep = nested(n, "1");
+		body = envelope_data(deep);
+		root = parse(body);
+		assert_int_equal(
+		    payload_from_event(json_object_get(root, "event"), NULL, NULL, "poll", &ev),
+		    3 + n <= PD_JSON_MAX_DEPTH ? PD_OK : PD_ERR_NOT_ENVELOPE);
+		assert_int_equal(payload_from_webhook(body, strlen(body), NULL, NULL, &ev) == PD_OK,
+		                 3 + n <= PD_JSON_MAX_DEPTH);
+		spool_event_free(ev);
+		json_decref(root);
+		free(body);
+		free(deep);
+	}
+}
+
+/* An id with a NUL inside is no id, whichever way the event came. */
+static void
+test_nul_in_id(void **state)
+{
+	static const char body[] =
+	    "{\"event\":{\"id\":\"E\\u0000F\",\"event_type\":\"incident.triggered\","
+	    "\"occurred_at\":\"t\",\"data\":{\"id\":\"P1\",\"type\":\"incident\"}}}";
+	struct spool_event *ev;
+	json_t *root = json_loads(body, JSON_ALLOW_NUL, NULL);
+
+	(void)state;
+	assert_int_equal(payload_from_webhook(body, strlen(body), NULL, NULL, &ev),
+	                 PD_ERR_NOT_ENVELOPE);
+	assert_int_equal(
+	    payload_from_event(json_object_get(root, "event"), NULL, NULL, "poll", &ev),
+	    PD_ERR_NOT_ENVELOPE);
+	json_decref(root);
+}
+
 /* The go-pagerduty test body from ../shared, when it is there. */
 static void
 test_go_pagerduty_vector(void **state)
@@ -745,6 +958,10 @@ main(void)
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_splice_matches_tree),
 	    cmocka_unit_test(test_multiline_body),
+	    cmocka_unit_test(test_resource_type_unusable),
+	    cmocka_unit_test(test_same_answer_any_whitespace),
+	    cmocka_unit_test(test_tree_depth_limit),
+	    cmocka_unit_test(test_nul_in_id),
 	    cmocka_unit_test(test_go_pagerduty_vector),
 	    cmocka_unit_test(test_schema_rejects),
 	};
