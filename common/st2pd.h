@@ -334,7 +334,7 @@ enum pd_err payload_from_event(json_t *event, const char *webhook_id, const char
 
 /* triggers/spool.c */
 #define SPOOL_DB_FILE        "spool.db" /* inside spool.path, a directory */
-#define SPOOL_SCHEMA_VERSION 3          /* PRAGMA user_version */
+#define SPOOL_SCHEMA_VERSION 4          /* PRAGMA user_version */
 /* An events row's payload, as a column expression of a query on events. */
 #define SPOOL_PAYLOAD_SQL       "(SELECT payload FROM payloads WHERE payloads.seq = events.seq)"
 #define SPOOL_KEEP_DELIVERED_MS (7 * 86400000LL) /* dedup horizon, > PagerDuty's 48 h */
@@ -376,6 +376,15 @@ void spool_prune(struct spool *, int64_t now);
  * *out is an array (NULL when 0 is returned): spool_event_free each, free it.
  */
 size_t spool_fetch(struct spool *, int64_t after, size_t max, struct spool_event ***out);
+/*
+ * Durable named values (the sensor's cursor): set is queued behind the
+ * events submitted before it and committed with them or later; cb(result,
+ * 0, arg) runs on the loop thread as for a submission. get reads what is
+ * committed (NULL if unset; caller frees). Any one thread.
+ */
+void spool_meta_set(struct spool *, const char *key, const char *value, spool_commit_cb *cb,
+                    void *arg);
+char *spool_meta_get(struct spool *, const char *key);
 void spool_stats(struct spool *, struct spool_stats *);
 int spool_writable(struct spool *);
 

@@ -69,11 +69,27 @@
  * every SPOOL_HOUSEKEEP_MS (with a prune pass) so that changes made by the
  * spool CLI from another process show up. A submission is refused at once
  * when pending + dead + queued reaches max_events; delivered rows do not
- * count, they age out. A failed transaction is rolled back: its submissions
- * get PD_ERR_SPOOL_IO (the receiver answers 503 and PagerDuty retries), the
- * spool reports unwritable until a commit succeeds, and its delivery
- * outcomes are lost, so those rows stay pending and are sent again
- * (at-least-once).
+ * count, they age out.
+ *
+ * Faults (a full disk, an I/O error): a failed transaction is rolled back.
+ * Its submissions get PD_ERR_SPOOL_IO (the receiver answers 503 and
+ * PagerDuty retries), and the spool reports unwritable. Its delivery
+ * outcomes are kept and tried again with the next batch, no sooner than
+ * SPOOL_RETRY_MS later: a delivered event whose outcome was lost would
+ * stay pending and be sent again. While the spool is unwritable and has
+ * nothing to commit, the writer writes a probe row every SPOOL_RETRY_MS,
+ * so that /healthz recovers by itself once the fault clears, without
+ * waiting for a webhook that a load balancer would never route to it.
+ * Outcomes still held when the process dies are lost after all; the rows
+ * stay pending, and spool_open() repairs the one case that would break the
+ * order promise: a pending event older than a delivered one of the same
+ * order key must have been delivered first (the forwarder keeps a key in
+ * order), so it is marked delivered rather than sent again after the newer
+ * one.
+ *
+ * The meta table holds small named values that must survive restarts and
+ * move with the events, like the sensor's cursor: spool_meta_set() goes
+ * through the same queue and transaction as the events queued before it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -94,8 +110,9 @@
 #define SPOOL_WAL_PAGES       1000  /* wake the checkpointer (SQLite's own default) */
 #define SPOOL_WAL_CHASE_PAGES 4000  /* the checkpointer passes back to back (16 MB) */
 #define SPOOL_WAL_MAX_PAGES   16000 /* the writer checkpoints itself: 64 MB of 4 KB pages */
+#define SPOOL_RETRY_MS        1000  /* after a failed commit: next try or probe */
 
-enum spool_op_type { OP_SUBMIT = 0, OP_DELIVERED, OP_RETRY, OP_DEAD, OP_PRUNE };
+enum spool_op_type { OP_SUBMIT = 0, OP_DELIVERED, OP_RETRY, OP_DEAD, OP_PRUNE, OP_META, OP_PROBE };
 
 /* One queued write; submissions travel back to the loop with their result. */
 struct spool_op {
@@ -106,7 +123,8 @@ struct spool_op {
 	int64_t seq;
 	int attempts;
 	int64_t ms; /* next attempt, time of the outcome, or prune cutoff */
-	char *text; /* last error or dead reason */
+	char *text; /* last error or dead reason; OP_META: the value */
+	char *key;  /* OP_META */
 	enum pd_err result;
 	int duplicate;
 	struct spool_op *next;
@@ -131,6 +149,8 @@ enum spool_wstmt {
 	WS_COUNT,
 	WS_SYNC_FULL,
 	WS_SYNC_NORMAL,
+	WS_META,
+	WS_PROBE,
 	WS_MAX
 };
 static const char *const spool_wsql[WS_MAX] = {
@@ -155,10 +175,15 @@ static const char *const spool_wsql[WS_MAX] = {
                  "(SELECT count(*) FROM events INDEXED BY events_dead WHERE state = 2)",
     [WS_SYNC_FULL] = "PRAGMA synchronous = FULL",
     [WS_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+    [WS_META] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    /* A real page write, so that success says the disk takes writes again. */
+    [WS_PROBE] = "INSERT INTO meta (key, value) VALUES ('spool.probe', ?1) "
+                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 };
 
 /* Reader statements, loop thread only (indexes into spool->rs). */
-enum spool_rstmt { RS_FETCH = 0, RS_OLDEST, RS_MAX };
+enum spool_rstmt { RS_FETCH = 0, RS_OLDEST, RS_META, RS_MAX };
 static const char *const spool_rsql[RS_MAX] = {
     [RS_FETCH] =
         "SELECT seq, event_id, webhook_id, event_type, \"trigger\", order_key, " SPOOL_PAYLOAD_SQL
@@ -168,6 +193,7 @@ static const char *const spool_rsql[RS_MAX] = {
     /* The lowest pending seq: its arrival is the oldest but for a retried dead letter. */
     [RS_OLDEST] = "SELECT received_ms FROM events INDEXED BY events_pending WHERE state = 0 "
                   "ORDER BY seq LIMIT 1",
+    [RS_META] = "SELECT value FROM meta WHERE key = ?1",
 };
 
 /* The events table's columns; the migration builds the same table under another name. */
@@ -187,6 +213,12 @@ static const char *const spool_rsql[RS_MAX] = {
 	" last_error TEXT,"                                                                        \
 	" dead_reason TEXT)"
 
+/* What version 4 added to version 3. */
+#define SPOOL_SCHEMA_V4                                                                            \
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"                           \
+	"CREATE INDEX events_delivered_key ON events (order_key, seq) WHERE state = 1;"            \
+	"PRAGMA user_version = 4;"
+
 /* Everything of the schema but the events table itself. */
 #define SPOOL_SCHEMA_REST                                                                          \
 	"CREATE TABLE payloads (seq INTEGER PRIMARY KEY, payload TEXT NOT NULL);"                  \
@@ -196,20 +228,30 @@ static const char *const spool_rsql[RS_MAX] = {
 	"CREATE TRIGGER payloads_move AFTER UPDATE OF seq ON events BEGIN"                         \
 	" UPDATE payloads SET seq = new.seq WHERE seq = old.seq; END;"                             \
 	"CREATE TRIGGER payloads_delete AFTER DELETE ON events BEGIN"                              \
-	" DELETE FROM payloads WHERE seq = old.seq; END;"                                          \
-	"PRAGMA user_version = 3;"
+	" DELETE FROM payloads WHERE seq = old.seq; END;"
 
-/* The schema, version SPOOL_SCHEMA_VERSION (3). */
+/* The schema, version SPOOL_SCHEMA_VERSION (4). */
 static const char spool_schema[] =
-    "CREATE TABLE events " SPOOL_EVENTS_COLUMNS ";" SPOOL_SCHEMA_REST;
+    "CREATE TABLE events " SPOOL_EVENTS_COLUMNS ";" SPOOL_SCHEMA_REST SPOOL_SCHEMA_V4;
 
 /*
- * Versions 1 and 2 kept the payload in events (and version 1 had two more
+ * The repair of the DESIGN comment: pending events older than a delivered
+ * one of their order key were delivered, their outcome lost with the process.
+ */
+static const char spool_repair[] =
+    "UPDATE events SET state = 1, delivered_ms = ?1 WHERE seq IN (SELECT p.seq FROM events p"
+    " INDEXED BY events_pending WHERE p.state = 0 AND EXISTS (SELECT 1 FROM events d INDEXED"
+    " BY events_delivered_key WHERE d.state = 1 AND d.order_key = p.order_key AND"
+    " d.seq > p.seq))";
+
+/*
+ * Version 3 is version 4 without the meta table and the index of the
+ * repair. Versions 1 and 2 kept the payload in events (and version 1 had two more
  * indexes, for queries only an operator runs). The table is rebuilt rather
  * than altered: DROP COLUMN needs SQLite 3.35, older than some targets'.
  * sqlite_sequence keeps its high-water mark, so no seq is ever reused.
  */
-static const char spool_migrate_v3[] =
+static const char spool_migrate_v2[] =
     "CREATE TABLE events_v3 " SPOOL_EVENTS_COLUMNS ";"
     "INSERT INTO events_v3 (seq, event_id, webhook_id, event_type, \"trigger\", order_key,"
     " received_ms, state, attempts, next_attempt_ms, delivered_ms, dead_ms, last_error,"
@@ -222,7 +264,7 @@ static const char spool_migrate_v3[] =
     "DROP TABLE events;"
     "ALTER TABLE events_v3 RENAME TO events;" SPOOL_SCHEMA_REST
     "INSERT INTO payloads (seq, payload) SELECT seq, payload FROM temp.v3_payloads;"
-    "DROP TABLE temp.v3_payloads;";
+    "DROP TABLE temp.v3_payloads;" SPOOL_SCHEMA_V4;
 
 struct spool {
 	char *dir;
@@ -243,8 +285,10 @@ struct spool {
 	int started;
 	sqlite3 *cdb; /* checkpointer thread */
 	pthread_t checkpointer;
-	int checkpointing; /* the checkpointer thread runs */
-	int wal_mark;      /* WAL size at the last checkpoint request (writer thread) */
+	int checkpointing;            /* the checkpointer thread runs */
+	int wal_mark;                 /* WAL size at the last checkpoint request (writer thread) */
+	struct spool_oplist retained; /* outcomes of failed commits (writer thread) */
+	int64_t retry_due;            /* no batch before this (mono ms), after a failure */
 
 	/* Everything below is guarded by mu. */
 	pthread_mutex_t mu;
@@ -319,6 +363,7 @@ spool_op_free(struct spool_op *op)
 {
 	spool_event_free(op->ev);
 	free(op->text);
+	free(op->key);
 	free(op);
 }
 
@@ -453,10 +498,10 @@ spool_setup_db(struct spool *s)
 		}
 		version = SPOOL_SCHEMA_VERSION;
 	}
-	if (version == 1 || version == 2) {
+	if (version >= 1 && version <= 3) {
 		if (spool_exec(s, s->wdb, "BEGIN IMMEDIATE") != 0)
 			return -1;
-		if (spool_exec(s, s->wdb, spool_migrate_v3) != 0 ||
+		if (spool_exec(s, s->wdb, version == 3 ? SPOOL_SCHEMA_V4 : spool_migrate_v2) != 0 ||
 		    spool_exec(s, s->wdb, "COMMIT") != 0) {
 			sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
@@ -522,6 +567,32 @@ spool_recount(struct spool *s)
 	return 0;
 }
 
+/* Marks delivered what the order promise says was (see DESIGN); -1 on error. */
+static int
+spool_repair_lost(struct spool *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->wdb, spool_repair, -1, &st, NULL) != SQLITE_OK) {
+		log_error("spool: %s: %s", s->dbpath, sqlite3_errmsg(s->wdb));
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, now_ms());
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_error("spool: %s: repair: %s", s->dbpath, sqlite3_errmsg(s->wdb));
+		return -1;
+	}
+	if (sqlite3_changes(s->wdb) > 0)
+		log_warn("spool: %s: %d event(s) pending behind a delivered event of the same "
+		         "incident: their delivery was recorded too late (the process stopped "
+		         "while the spool could not be written); marked delivered, not sent again",
+		         s->dbpath, sqlite3_changes(s->wdb));
+	return 0;
+}
+
 /* Frees everything spool_open may have built. */
 static void
 spool_destroy(struct spool *s)
@@ -561,6 +632,7 @@ spool_open(const char *path, enum durability durability, long max_events, struct
 	s->commit_ok = 1;
 	oplist_init(&s->queue);
 	oplist_init(&s->done);
+	oplist_init(&s->retained);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->rmu, NULL);
 	/* The writer's housekeeping timer must not jump with the wall clock. */
@@ -574,7 +646,7 @@ spool_open(const char *path, enum durability durability, long max_events, struct
 		log_error("spool: cannot create directory %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (spool_connect(s, &s->wdb) != 0 || spool_setup_db(s) != 0 ||
+	if (spool_connect(s, &s->wdb) != 0 || spool_setup_db(s) != 0 || spool_repair_lost(s) != 0 ||
 	    spool_connect(s, &s->rdb) != 0 || spool_prepare(s) != 0 || spool_recount(s) != 0)
 		goto fail;
 	log_debug("spool: opened %s: %lld pending, %lld dead, %lld delivered", s->dbpath,
@@ -673,6 +745,14 @@ spool_apply(struct spool *s, struct spool_op *op, struct spool_delta *d)
 			return -1;
 		d->delivered -= sqlite3_changes(s->wdb);
 		return 0;
+	case OP_META:
+		st = s->ws[WS_META];
+		spool_bind_str(st, 1, op->key);
+		spool_bind_str(st, 2, op->text);
+		return spool_wstep(s, WS_META);
+	case OP_PROBE:
+		sqlite3_bind_int64(s->ws[WS_PROBE], 1, op->ms);
+		return spool_wstep(s, WS_PROBE);
 	default:
 		return -1;
 	}
@@ -688,6 +768,13 @@ spool_apply(struct spool *s, struct spool_op *op, struct spool_delta *d)
 	return 0;
 }
 
+/* Whether an op is a delivery outcome, kept and tried again when its commit fails. */
+static int
+spool_op_outcome(const struct spool_op *op)
+{
+	return op->type == OP_DELIVERED || op->type == OP_RETRY || op->type == OP_DEAD;
+}
+
 /* Commits a batch as one transaction and hands its results to the loop. */
 static void
 spool_run_batch(struct spool *s, struct spool_op *batch)
@@ -695,13 +782,13 @@ spool_run_batch(struct spool *s, struct spool_op *batch)
 	struct spool_delta d = {0, 0, 0};
 	struct spool_op *op, *next, *drop = NULL;
 	struct spool_event **fresh = NULL;
-	size_t nfresh = 0;
+	size_t nfresh = 0, nkept = 0;
 	int64_t nsubmit = 0;
 	int ok, wake = 0, outcomes_only = 1;
 
-	/* See DESIGN: only a submission needs its own fsync. */
+	/* See DESIGN: only outcomes can do without an fsync of their own. */
 	for (op = batch; op != NULL && outcomes_only; op = op->next)
-		outcomes_only = op->type != OP_SUBMIT;
+		outcomes_only = spool_op_outcome(op) || op->type == OP_PRUNE;
 	if (s->durability == DURABILITY_FSYNC && outcomes_only != s->sync_relaxed) {
 		if (spool_wstep(s, outcomes_only ? WS_SYNC_NORMAL : WS_SYNC_FULL) == 0)
 			s->sync_relaxed = outcomes_only;
@@ -716,6 +803,7 @@ spool_run_batch(struct spool *s, struct spool_op *batch)
 		log_error("spool: %s: commit failed: %s", s->dbpath, sqlite3_errmsg(s->wdb));
 		if (!sqlite3_get_autocommit(s->wdb))
 			spool_wstep(s, WS_ROLLBACK);
+		s->retry_due = mono_ms() + SPOOL_RETRY_MS;
 	}
 
 	/*
@@ -735,18 +823,20 @@ spool_run_batch(struct spool *s, struct spool_op *batch)
 	pthread_mutex_lock(&s->mu);
 	for (op = batch; op != NULL; op = next) {
 		next = op->next;
-		if (op->type != OP_SUBMIT || op->cb == NULL) {
-			nsubmit += op->type == OP_SUBMIT;
+		nsubmit += op->type == OP_SUBMIT;
+		if (!ok && spool_op_outcome(op)) {
+			oplist_add(&s->retained, op);
+			nkept++;
+		} else if (op->cb != NULL) {
+			op->result = ok ? PD_OK : PD_ERR_SPOOL_IO;
+			if (!ok)
+				op->duplicate = 0;
+			oplist_add(&s->done, op);
+			wake = 1;
+		} else {
 			op->next = drop;
 			drop = op;
-			continue;
 		}
-		nsubmit++;
-		op->result = ok ? PD_OK : PD_ERR_SPOOL_IO;
-		if (!ok)
-			op->duplicate = 0;
-		oplist_add(&s->done, op);
-		wake = 1;
 	}
 	s->queued -= nsubmit;
 	s->commit_ok = ok;
@@ -756,6 +846,9 @@ spool_run_batch(struct spool *s, struct spool_op *batch)
 		s->delivered += d.delivered;
 	}
 	pthread_mutex_unlock(&s->mu);
+	if (nkept > 0)
+		log_warn("spool: %zu delivery outcome(s) kept to record again in %d ms", nkept,
+		         SPOOL_RETRY_MS);
 
 	if (nfresh > 0)
 		s->notify(fresh, nfresh, s->notify_arg);
@@ -803,6 +896,52 @@ spool_housekeep(struct spool *s)
 	spool_recount(s);
 }
 
+/*
+ * Stopping, and the outcomes could not be recorded in the one more try
+ * there was time for: their events stay pending (spool_open repairs those
+ * behind a delivered event of their incident; the others are sent again).
+ */
+static void
+spool_drop_retained(struct spool *s)
+{
+	struct spool_op *op, *next;
+	size_t n = 0;
+
+	pthread_mutex_lock(&s->mu);
+	op = oplist_take(&s->retained);
+	pthread_mutex_unlock(&s->mu);
+	for (; op != NULL; op = next) {
+		next = op->next;
+		spool_op_free(op);
+		n++;
+	}
+	log_error("spool: %s: %zu delivery outcome(s) could not be recorded before stopping",
+	          s->dbpath, n);
+}
+
+/*
+ * The batch to commit next, mu held: what is queued, after the outcomes a
+ * failed commit left (they are older), or a probe when the spool is
+ * unwritable and nothing else would find out that it has recovered.
+ */
+static struct spool_op *
+spool_next_batch(struct spool *s)
+{
+	struct spool_op *batch = oplist_take(&s->queue), *probe;
+
+	if (s->retained.head != NULL) {
+		*s->retained.tail = batch;
+		batch = oplist_take(&s->retained);
+	}
+	if (batch == NULL && !s->commit_ok && !s->closing) {
+		probe = xcalloc(1, sizeof *probe);
+		probe->type = OP_PROBE;
+		probe->ms = now_ms();
+		batch = probe;
+	}
+	return batch;
+}
+
 /* The writer thread: group commits until closing and drained. */
 static void *
 spool_writer(void *arg)
@@ -810,25 +949,33 @@ spool_writer(void *arg)
 	struct spool *s = arg;
 	struct spool_op *batch;
 	struct timespec ts;
-	int64_t due = mono_ms() + SPOOL_HOUSEKEEP_MS;
-	int stop = 0;
+	int64_t due = mono_ms() + SPOOL_HOUSEKEEP_MS, now, wake;
+	int stop = 0, work;
 
 	/* Named so `top -H` shows where the daemon's CPU goes. */
 	pthread_setname_np(pthread_self(), "pd-spool");
 
 	while (!stop) {
 		pthread_mutex_lock(&s->mu);
-		while (s->queue.head == NULL && !s->closing && mono_ms() < due) {
-			ts.tv_sec = (time_t)(due / 1000);
-			ts.tv_nsec = (long)(due % 1000) * 1000000;
+		for (;;) {
+			now = mono_ms();
+			/* After a failed commit, the next batch (or probe) waits for retry_due. */
+			work = s->queue.head != NULL || s->retained.head != NULL || !s->commit_ok;
+			if (s->closing || now >= due || (work && now >= s->retry_due))
+				break;
+			wake = work && s->retry_due < due ? s->retry_due : due;
+			ts.tv_sec = (time_t)(wake / 1000);
+			ts.tv_nsec = (long)(wake % 1000) * 1000000;
 			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 		}
-		batch = oplist_take(&s->queue);
+		batch = s->closing || now >= s->retry_due ? spool_next_batch(s) : NULL;
 		stop = s->closing && batch == NULL;
 		pthread_mutex_unlock(&s->mu);
 
 		if (batch != NULL)
 			spool_run_batch(s, batch);
+		if (s->closing && s->retained.head != NULL)
+			spool_drop_retained(s);
 		if (!stop && mono_ms() >= due) {
 			spool_housekeep(s);
 			due = mono_ms() + SPOOL_HOUSEKEEP_MS;
@@ -1092,6 +1239,18 @@ spool_prune(struct spool *s, int64_t now)
 	spool_queue_op(s, spool_outcome(OP_PRUNE, 0, 0, now - SPOOL_KEEP_DELIVERED_MS, NULL));
 }
 
+/* Queues a durable key/value write behind everything queued before it. */
+void
+spool_meta_set(struct spool *s, const char *key, const char *value, spool_commit_cb *cb, void *arg)
+{
+	struct spool_op *op = spool_outcome(OP_META, 0, 0, 0, value);
+
+	op->key = xstrdup(key);
+	op->cb = cb;
+	op->arg = arg;
+	spool_queue_op(s, op);
+}
+
 /* Copies a text column, NULL for SQL NULL. */
 static char *
 spool_column_str(sqlite3_stmt *st, int i)
@@ -1143,6 +1302,25 @@ spool_fetch(struct spool *s, int64_t after, size_t max, struct spool_event ***ou
 	pthread_mutex_unlock(&s->rmu);
 	*out = v;
 	return n;
+}
+
+/* A committed meta value, or NULL. */
+char *
+spool_meta_get(struct spool *s, const char *key)
+{
+	sqlite3_stmt *st = s->rs[RS_META];
+	char *v = NULL;
+	int rc;
+
+	pthread_mutex_lock(&s->rmu);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		v = spool_column_str(st, 0);
+	else if (rc != SQLITE_DONE)
+		log_error("spool: %s: reading %s: %s", s->dbpath, key, sqlite3_errmsg(s->rdb));
+	sqlite3_reset(st);
+	pthread_mutex_unlock(&s->rmu);
+	return v;
 }
 
 /* Counters, plus the oldest pending event's arrival time. */

@@ -533,7 +533,7 @@ test_prune(void **state)
 	h_open(h, 0);
 	h_submit(h, 0, mkev("old1", "wold1", "P1", old));
 	h_submit(h, 1, mkev("old2", NULL, "P1", old + 1));
-	h_submit(h, 2, mkev("oldpending", NULL, "P1", old + 2));
+	h_submit(h, 2, mkev("oldpending", NULL, "P2", old + 2)); /* not behind "new" */
 	h_submit(h, 3, mkev("olddead", NULL, "P1", old + 3));
 	h_submit(h, 4, mkev("new", NULL, "P1", now));
 	h_wait(h, 5);
@@ -786,6 +786,333 @@ test_commit_failure(void **state)
 	assert_true(spool_writable(h->s));
 }
 
+/*
+ * A VFS over the default one whose writes fail with SQLITE_FULL while
+ * fault_full is set: a full disk, without filling one. Registered as the
+ * default VFS, so the spool's connections use it unawares.
+ */
+static _Atomic int fault_full;
+static sqlite3_vfs fault_vfs;
+static sqlite3_io_methods fault_methods;
+
+struct fault_file {
+	sqlite3_file base;
+	sqlite3_file *real; /* follows this struct in the same allocation */
+};
+
+static int
+fault_close(sqlite3_file *f)
+{
+	struct fault_file *ff = (struct fault_file *)f;
+
+	return ff->real->pMethods->xClose(ff->real);
+}
+
+static int
+fault_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off)
+{
+	struct fault_file *ff = (struct fault_file *)f;
+
+	return ff->real->pMethods->xRead(ff->real, buf, n, off);
+}
+
+static int
+fault_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
+{
+	struct fault_file *ff = (struct fault_file *)f;
+
+	if (fault_full)
+		return SQLITE_FULL;
+	return ff->real->pMethods->xWrite(ff->real, buf, n, off);
+}
+
+static int
+fault_truncate(sqlite3_file *f, sqlite3_int64 size)
+{
+	struct fault_file *ff = (struct fault_file *)f;
+
+	return ff->real->pMethods->xTruncate(ff->real, size);
+}
+
+static int
+fault_sync(sqlite3_file *f, int flags)
+{
+	struct fault_file *ff = (struct fault_file *)f;
+
+	return ff->real->pMethods->xSync(ff->real, flags);
+}
+
+static int
+fault_size(sqlite3_file *f, sqlite3_int64 *size)
+{
+	struct fault_file *ff = (struct fault_file *)f;
+
+	return ff->real->pMethods->xFileSize(ff->real, size);
+}
+
+static int
+fault_lock(sqlite3_file *f, int level)
+{
+	struct fault_file *ff = (struct fault_file *)f;
+
+	return ff->real->pMethods->xLock(ff->real, level);
+}
+
+static int
+fault_unlock(sqlite3_file *f, int level)
+{
+	struct fault_file *ff = (struct fault_file *)f;
+
+	return ff->real->pMethods->xUnlock(ff->real, level);
+}
+
+static int
+fault_check_lock(sqlite3_file *f, int *out)
+{
+	struct fault_file *ff = (struct fault_file *)f;
+
+	return ff->real->pMethods->xCheckReservedLock(ff->real, out);
+}
+
+static int
+fault_control(sqlite3_file *f, int op, void *arg)
+{
+	struct fault_file *ff = (struct fault_file *)f;
+
+	return ff->real->pMethods->xFileControl(ff->real, op, arg);
+}
+
+static int
+fault_sector(sqlite3_file *f)
+{
+	struct fault_file *ff = (struct fault_file *)f;
+
+	return ff->real->pMethods->xSectorSize(ff->real);
+}
+
+static int
+fault_device(sqlite3_file *f)
+{
+	struct fault_file *ff = (struct fault_file *)f;
+
+	return ff->real->pMethods->xDeviceCharacteristics(ff->real);
+}
+
+static int
+fault_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **out)
+{
+	struct fault_file *ff = (struct fault_file *)f;
+
+	return ff->real->pMethods->xShmMap(ff->real, region, size, extend, out);
+}
+
+static int
+fault_shm_lock(sqlite3_file *f, int offset, int n, int flags)
+{
+	struct fault_file *ff = (struct fault_file *)f;
+
+	return ff->real->pMethods->xShmLock(ff->real, offset, n, flags);
+}
+
+static void
+fault_shm_barrier(sqlite3_file *f)
+{
+	struct fault_file *ff = (struct fault_file *)f;
+
+	ff->real->pMethods->xShmBarrier(ff->real);
+}
+
+static int
+fault_shm_unmap(sqlite3_file *f, int del)
+{
+	struct fault_file *ff = (struct fault_file *)f;
+
+	return ff->real->pMethods->xShmUnmap(ff->real, del);
+}
+
+static int
+fault_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out)
+{
+	sqlite3_vfs *real = vfs->pAppData;
+	struct fault_file *ff = (struct fault_file *)f;
+	int rc;
+
+	ff->real = (sqlite3_file *)(ff + 1);
+	rc = real->xOpen(real, name, ff->real, flags, out);
+	/* Version 2 (WAL's shared memory); no memory-mapped I/O, which would bypass xWrite. */
+	f->pMethods = rc == SQLITE_OK ? &fault_methods : NULL;
+	return rc;
+}
+
+/* Installs the VFS once, as the default. */
+static void
+fault_install(void)
+{
+	sqlite3_vfs *real;
+
+	if (fault_vfs.zName != NULL)
+		return;
+	real = sqlite3_vfs_find(NULL);
+	fault_vfs = *real;
+	fault_vfs.zName = "fault";
+	fault_vfs.pAppData = real;
+	fault_vfs.szOsFile = (int)sizeof(struct fault_file) + real->szOsFile;
+	fault_vfs.xOpen = fault_open;
+	fault_methods = (sqlite3_io_methods){
+	    .iVersion = 2,
+	    .xClose = fault_close,
+	    .xRead = fault_read,
+	    .xWrite = fault_write,
+	    .xTruncate = fault_truncate,
+	    .xSync = fault_sync,
+	    .xFileSize = fault_size,
+	    .xLock = fault_lock,
+	    .xUnlock = fault_unlock,
+	    .xCheckReservedLock = fault_check_lock,
+	    .xFileControl = fault_control,
+	    .xSectorSize = fault_sector,
+	    .xDeviceCharacteristics = fault_device,
+	    .xShmMap = fault_shm_map,
+	    .xShmLock = fault_shm_lock,
+	    .xShmBarrier = fault_shm_barrier,
+	    .xShmUnmap = fault_shm_unmap,
+	};
+	assert_int_equal(sqlite3_vfs_register(&fault_vfs, 1), SQLITE_OK);
+}
+
+/* Runs the loop (with the writer working beside it) until pred holds; fails at the guard. */
+static void
+h_wait_for(struct harness *h, int (*pred)(struct harness *))
+{
+	struct timeval tick = {0, 20000};
+
+	while (!pred(h) && !h->timed_out) {
+		event_base_loopexit(h->base, &tick);
+		event_base_dispatch(h->base);
+	}
+	assert_false(h->timed_out);
+}
+
+static int
+h_writable(struct harness *h)
+{
+	return spool_writable(h->s);
+}
+
+static int
+h_delivered_recorded(struct harness *h)
+{
+	return db_int(h, "SELECT count(*) FROM events WHERE state = 1") == 2;
+}
+
+/*
+ * A full disk: submissions are answered 503 (PD_ERR_SPOOL_IO) and the
+ * spool is unwritable; delivery outcomes are kept, not lost. Once the disk
+ * takes writes again, the spool says so by itself, with no new submission
+ * (issue: /healthz stayed 503 until a POST succeeded), and the outcomes
+ * are recorded (issue: delivered events stayed pending and were sent again).
+ */
+static void
+test_disk_full_recovers(void **state)
+{
+	struct harness *h = *state;
+	int64_t s1, s2;
+
+	fault_install();
+	h_open(h, 0);
+	h_submit(h, 0, mkev("f1", NULL, "P1", 1));
+	h_submit(h, 1, mkev("f2", NULL, "P2", 2));
+	h_wait(h, 2);
+	s1 = pending_seq(h, "f1");
+	s2 = pending_seq(h, "f2");
+
+	/* The outcomes go in first, so the failed batch of f3 holds them too. */
+	fault_full = 1;
+	spool_delivered(h->s, s1);
+	spool_delivered(h->s, s2);
+	h_submit(h, 2, mkev("f3", NULL, "P3", 3));
+	h_wait(h, 3);
+	assert_int_equal(h->rec[2].result, PD_ERR_SPOOL_IO);
+	assert_false(spool_writable(h->s));
+	fault_full = 0;
+	h_wait_for(h, h_delivered_recorded);
+	assert_true(spool_writable(h->s));
+	assert_int_equal(db_int(h, "SELECT count(*) FROM events WHERE state = 0"), 0);
+	assert_int_equal(db_int(h, "SELECT count(*) FROM events WHERE event_id = 'f3'"), 0);
+
+	/* Nothing left to commit: the probe alone finds out that the disk is back. */
+	fault_full = 1;
+	h_submit(h, 3, mkev("f4", NULL, "P4", 4));
+	h_wait(h, 4);
+	assert_int_equal(h->rec[3].result, PD_ERR_SPOOL_IO);
+	assert_false(spool_writable(h->s));
+	fault_full = 0;
+	h_wait_for(h, h_writable);
+}
+
+/*
+ * Outcomes lost with the process: a pending event behind a delivered one
+ * of its incident was delivered (the forwarder keeps a key in order) and
+ * is marked so at open, not sent again after the newer one. A pending
+ * event behind a dead letter, or of another incident, stays pending.
+ */
+static void
+test_repair_lost_outcomes(void **state)
+{
+	struct harness *h = *state;
+
+	h_open(h, 0);
+	h_submit(h, 0, mkev("r1", NULL, "P1", 1));
+	h_submit(h, 1, mkev("r2", NULL, "P1", 2));
+	h_submit(h, 2, mkev("r3", NULL, "P2", 3));
+	h_submit(h, 3, mkev("r4", NULL, "P2", 4));
+	h_submit(h, 4, mkev("r5", NULL, "P3", 5));
+	h_wait(h, 5);
+	spool_delivered(h->s, pending_seq(h, "r2"));
+	spool_dead(h->s, pending_seq(h, "r4"), 1, "rejected");
+	h_reopen(h, 0);
+	assert_int_equal(db_int(h, "SELECT state FROM events WHERE event_id = 'r1'"), 1);
+	assert_true(db_int(h, "SELECT delivered_ms FROM events WHERE event_id = 'r1'") > 0);
+	assert_int_equal(db_int(h, "SELECT state FROM events WHERE event_id = 'r3'"), 0);
+	assert_int_equal(db_int(h, "SELECT state FROM events WHERE event_id = 'r5'"), 0);
+}
+
+static void
+meta_cb(enum pd_err result, int duplicate, void *arg)
+{
+	struct cbrec *r = arg;
+
+	r->called++;
+	r->result = result;
+	r->h->ncalled++;
+}
+
+/* Meta values: committed in queue order with the events, read back after a restart. */
+static void
+test_meta(void **state)
+{
+	struct harness *h = *state;
+	char *v;
+
+	h_open(h, 0);
+	assert_null(spool_meta_get(h->s, "poll.cursor"));
+	h_submit(h, 0, mkev("m1", NULL, "P1", 1));
+	h->rec[1].h = h;
+	spool_meta_set(h->s, "poll.cursor", "2026-11-29T00:00:00Z", meta_cb, &h->rec[1]);
+	h_wait(h, 2);
+	assert_int_equal(h->rec[1].result, PD_OK);
+	v = spool_meta_get(h->s, "poll.cursor");
+	assert_string_equal(v, "2026-11-29T00:00:00Z");
+	free(v);
+	h->rec[2].h = h;
+	spool_meta_set(h->s, "poll.cursor", "later", meta_cb, &h->rec[2]);
+	h_wait(h, 3);
+	h_reopen(h, 0);
+	v = spool_meta_get(h->s, "poll.cursor");
+	assert_string_equal(v, "later");
+	free(v);
+}
+
 /* Bad locations and foreign or future databases are refused. */
 static void
 test_open_errors(void **state)
@@ -978,6 +1305,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_close_runs_callbacks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_failure, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_disk_full_recovers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_repair_lost_outcomes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crash_sigkill, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crash_exit, setup, teardown),
