@@ -33,9 +33,10 @@
  *
  * Pagination: offset lists ask for min(100, what is still wanted) per page
  * and follow `more`; cursor lists follow `next_cursor`. Pages are merged
- * into one array and stop at the call's maximum (0 = everything). PagerDuty
- * refuses offset+limit > 10000, so a list that would need to go past that
- * fails with a message saying how to narrow it, rather than a 400.
+ * into one array, each item once (by id), and stop at the call's maximum
+ * (0 = everything) or at a page with nothing new. PagerDuty refuses
+ * offset+limit > 10000, so a list that would need to go past that fails
+ * with a message saying how to narrow it, rather than a 400.
  */
 #include <errno.h>
 #include <math.h>
@@ -586,19 +587,44 @@ pd_page_items(struct pd_conn *c, json_t *page, json_t **error)
 	return NULL;
 }
 
-/* Appends items to all until maximum; returns 1 when maximum is reached. */
-static int
-pd_page_merge(json_t *all, json_t *items, long maximum)
+/* What tells one item from another: its id, else (oncalls have none) its whole text. */
+static char *
+pd_item_key(json_t *item)
 {
-	size_t i;
+	const char *id = json_string_value(json_object_get(item, "id"));
+	char *text;
+
+	if (id != NULL)
+		return xasprintf("id:%s", id);
+	if ((text = json_dumps(item, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)) == NULL)
+		fatal("json_dumps: out of memory");
+	return text;
+}
+
+/*
+ * Appends the items not seen before to all, until maximum. Returns how
+ * many were new; *full is set when maximum is reached.
+ */
+static size_t
+pd_page_merge(json_t *all, json_t *seen, json_t *items, long maximum, int *full)
+{
+	size_t i, fresh = 0;
 	json_t *item;
+	char *key;
 
 	json_array_foreach (items, i, item) {
 		if (maximum > 0 && (long)json_array_size(all) >= maximum)
-			return 1;
-		json_array_append(all, item);
+			break;
+		key = pd_item_key(item);
+		if (json_object_get(seen, key) == NULL) {
+			json_object_set_new(seen, key, json_true());
+			json_array_append(all, item);
+			fresh++;
+		}
+		free(key);
 	}
-	return maximum > 0 && (long)json_array_size(all) >= maximum;
+	*full = maximum > 0 && (long)json_array_size(all) >= maximum;
+	return fresh;
 }
 
 /* The page size to ask for next. */
@@ -610,38 +636,65 @@ pd_page_limit(long maximum, size_t have)
 	return PD_PAGE_MAX;
 }
 
-/* Offset pagination: limit/offset, following `more`. */
-static enum pd_err
-pd_paged_offset(struct pd_conn *c, json_t *all, json_t **error)
+/*
+ * The query of the next page: limit, and offset or cursor. NULL, with
+ * *error, when an offset list would need to go past PD_OFFSET_CEILING.
+ */
+static json_t *
+pd_page_query(struct pd_conn *c, size_t have, json_int_t offset, const char *cursor, json_t **error)
 {
 	const struct pd_call *call = c->call;
-	json_t *q, *page, *items;
-	json_int_t offset = 0;
-	long limit;
-	enum pd_err rc = PD_OK;
+	long limit = pd_page_limit(call->maximum, have);
+	json_t *q;
 	char *msg;
-	int done;
+
+	if (call->page == PD_PAGE_OFFSET && offset + limit > PD_OFFSET_CEILING)
+		limit = (long)(PD_OFFSET_CEILING - offset);
+	if (limit <= 0) {
+		msg =
+		    xasprintf("%s %s: PagerDuty lists at most %d items by offset (offset+limit <= "
+		              "%d); %zu fetched and more remain: narrow the query (since/until, "
+		              "filters) or set maximum",
+		              call->method, call->path, PD_OFFSET_CEILING, PD_OFFSET_CEILING, have);
+		*error = pd_error_new(PD_ERR_VALIDATION, 0, NULL, msg, NULL);
+		free(msg);
+		return NULL;
+	}
+	q = call->query != NULL ? json_deep_copy(call->query) : json_object();
+	json_object_set_new(q, "limit", json_integer(limit));
+	if (call->page == PD_PAGE_OFFSET)
+		json_object_set_new(q, "offset", json_integer(offset));
+	else if (cursor != NULL)
+		json_object_set_new(q, "cursor", json_string(cursor));
+	return q;
+}
+
+/*
+ * Every page of a list, merged into all: offset lists follow `more`,
+ * cursor lists `next_cursor`. A page that brings no item not seen before
+ * ends the list too: a server answering `more: true` with the same page
+ * forever would otherwise be asked until the offset ceiling (or, by
+ * cursor, without end); and items PagerDuty repeats across pages are kept
+ * once.
+ */
+static enum pd_err
+pd_paged(struct pd_conn *c, json_t *all, json_t **error)
+{
+	const struct pd_call *call = c->call;
+	json_t *q, *page, *items, *next, *seen = json_object();
+	json_int_t offset = 0;
+	char *cursor = NULL;
+	enum pd_err rc = PD_OK;
+	size_t fresh;
+	int done, full;
 
 	if (call->query != NULL && json_is_integer(json_object_get(call->query, "offset")))
 		offset = json_integer_value(json_object_get(call->query, "offset"));
-	for (;;) {
-		limit = pd_page_limit(call->maximum, json_array_size(all));
-		if (offset + limit > PD_OFFSET_CEILING)
-			limit = (long)(PD_OFFSET_CEILING - offset);
-		if (limit <= 0) {
-			msg = xasprintf(
-			    "%s %s: PagerDuty lists at most %d items by offset (offset+limit <= "
-			    "%d); %zu fetched and more remain: narrow the query (since/until, "
-			    "filters) or set maximum",
-			    call->method, call->path, PD_OFFSET_CEILING, PD_OFFSET_CEILING,
-			    json_array_size(all));
-			*error = pd_error_new(PD_ERR_VALIDATION, 0, NULL, msg, NULL);
-			free(msg);
-			return PD_ERR_VALIDATION;
+	for (done = 0; !done;) {
+		if ((q = pd_page_query(c, json_array_size(all), offset, cursor, error)) == NULL) {
+			rc = PD_ERR_VALIDATION;
+			break;
 		}
-		q = call->query != NULL ? json_deep_copy(call->query) : json_object();
-		json_object_set_new(q, "limit", json_integer(limit));
-		json_object_set_new(q, "offset", json_integer(offset));
 		page = NULL;
 		rc = pd_perform(c, q, &page, error);
 		json_decref(q);
@@ -652,52 +705,26 @@ pd_paged_offset(struct pd_conn *c, json_t *all, json_t **error)
 			rc = PD_ERR_HTTP;
 			break;
 		}
-		done = pd_page_merge(all, items, call->maximum) || json_array_size(items) == 0 ||
-		       !json_is_true(json_object_get(page, "more"));
+		fresh = pd_page_merge(all, seen, items, call->maximum, &full);
 		offset += (json_int_t)json_array_size(items);
-		json_decref(page);
-		if (done)
-			break;
-	}
-	return rc;
-}
-
-/* Cursor pagination: cursor in, next_cursor out (null at the end). */
-static enum pd_err
-pd_paged_cursor(struct pd_conn *c, json_t *all, json_t **error)
-{
-	const struct pd_call *call = c->call;
-	json_t *q, *page, *items, *next;
-	char *cursor = NULL;
-	enum pd_err rc = PD_OK;
-	int done;
-
-	for (;;) {
-		q = call->query != NULL ? json_deep_copy(call->query) : json_object();
-		json_object_set_new(
-		    q, "limit", json_integer(pd_page_limit(call->maximum, json_array_size(all))));
-		if (cursor != NULL)
-			json_object_set_new(q, "cursor", json_string(cursor));
-		page = NULL;
-		rc = pd_perform(c, q, &page, error);
-		json_decref(q);
-		if (rc != PD_OK)
-			break;
-		if ((items = pd_page_items(c, page, error)) == NULL) {
-			json_decref(page);
-			rc = PD_ERR_HTTP;
-			break;
-		}
 		next = json_object_get(page, "next_cursor");
-		done = pd_page_merge(all, items, call->maximum) || !json_is_string(next) ||
-		       *json_string_value(next) == '\0';
 		free(cursor);
-		cursor = done ? NULL : xstrdup(json_string_value(next));
+		cursor = json_is_string(next) ? xstrdup(json_string_value(next)) : NULL;
+		if (call->page == PD_PAGE_OFFSET)
+			done = !json_is_true(json_object_get(page, "more"));
+		else
+			done = cursor == NULL || *cursor == '\0';
+		done |= full || json_array_size(items) == 0;
+		if (!done && fresh == 0) {
+			log_warn("pagerduty %s %s: a page brought nothing new after %zu items; "
+			         "stopping there",
+			         call->method, call->path, json_array_size(all));
+			done = 1;
+		}
 		json_decref(page);
-		if (done)
-			break;
 	}
 	free(cursor);
+	json_decref(seen);
 	return rc;
 }
 
@@ -728,8 +755,7 @@ pd_request(const struct pd_config *cfg, const struct pd_call *call, json_t **out
 		rc = pd_perform(&c, call->query, out, error);
 	} else {
 		all = json_array();
-		rc = call->page == PD_PAGE_CURSOR ? pd_paged_cursor(&c, all, error)
-		                                  : pd_paged_offset(&c, all, error);
+		rc = pd_paged(&c, all, error);
 		if (rc == PD_OK)
 			*out = all;
 		else

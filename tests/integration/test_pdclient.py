@@ -175,6 +175,28 @@ class TestPdClient(unittest.TestCase):
         self.assertTrue(all(int(p["offset"]) + int(p["limit"]) <= 10000 for p in pages))
         self.assertTrue(all(r["status"] == 200 for r in self.pd.requests()))
 
+    def test_a_page_repeated_forever_stops_the_list(self):
+        # A server that answers `more: true` with the same page every time
+        # made 100 requests (up to the offset ceiling); a page that brings no
+        # new id ends the list after the second request.
+        page = {"incidents": [{"id": "PSAME1", "type": "incident"},
+                              {"id": "PSAME2", "type": "incident"}],
+                "limit": 100, "offset": 0, "more": True, "total": None}
+        self.pd.script([{"body": page}] * 150, "GET", "/incidents")
+        rc, out, _ = self.run_action("incident.find", "--maximum=0")
+        self.assert_ok(rc)
+        self.assertEqual([i["id"] for i in out], ["PSAME1", "PSAME2"])
+        self.assertEqual(len(self.pd.requests()), 2)
+
+    def test_items_repeated_across_pages_are_kept_once(self):
+        # PagerDuty may list an item on two pages (go-pagerduty#496).
+        first = {"incidents": [{"id": "PA"}, {"id": "PB"}], "more": True}
+        second = {"incidents": [{"id": "PB"}, {"id": "PC"}], "more": False}
+        self.pd.script([{"body": first}, {"body": second}], "GET", "/incidents")
+        rc, out, _ = self.run_action("incident.find", "--maximum=0")
+        self.assert_ok(rc)
+        self.assertEqual([i["id"] for i in out], ["PA", "PB", "PC"])
+
     def test_cursor_pagination(self):
         listing = subprocess.run([PD_BIN, "actions", "--json"], capture_output=True, text=True,
                                  timeout=60)
