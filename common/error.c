@@ -48,6 +48,8 @@ static const struct {
     {PD_ERR_VALIDATION, 400, EXIT_VALIDATION, "validation"},
     {PD_ERR_PD_REJECTED, 502, EXIT_REJECTED, "pagerduty_rejected"},
     {PD_ERR_SHUTTING_DOWN, 503, EXIT_LOCAL, "shutting_down"},
+    {PD_ERR_BAD_HTTP, 400, EXIT_VALIDATION, "bad_http_request"},
+    {PD_ERR_OVERLOADED, 503, EXIT_LOCAL, "overloaded"},
 };
 
 /* Human-readable message for an error. */
@@ -105,6 +107,10 @@ pd_strerror(enum pd_err err)
 		return "PagerDuty rejected the request";
 	case PD_ERR_SHUTTING_DOWN:
 		return "shutting down";
+	case PD_ERR_BAD_HTTP:
+		return "malformed HTTP request";
+	case PD_ERR_OVERLOADED:
+		return "too many requests are being received at once; retry later";
 	case PD_ERR_LAST:
 		break;
 	}

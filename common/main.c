@@ -78,6 +78,9 @@ main(int argc, char **argv)
 			       subcommands[i].usage, subcommands[i].summary);
 			return 0;
 		}
+		/* The daemon's signals wait until it can take them (webhook/server.c). */
+		if (subcommands[i].fn == cmd_serve)
+			serve_mask_signals(SIG_BLOCK);
 		/* Writes to closed sockets must be errors, not signals. */
 		signal(SIGPIPE, SIG_IGN);
 		if (sodium_init() < 0)

@@ -43,6 +43,7 @@
 #endif
 
 struct event_base;
+struct evbuffer;
 struct evhttp_request;
 struct spool;
 struct forwarder;
@@ -79,6 +80,8 @@ enum pd_err {
 	PD_ERR_VALIDATION = 22,      /* action parameters invalid */
 	PD_ERR_PD_REJECTED = 23,     /* PagerDuty answered 4xx */
 	PD_ERR_SHUTTING_DOWN = 24,   /* serve is stopping */
+	PD_ERR_BAD_HTTP = 25,        /* a request HTTP itself does not allow (no Host, ...) */
+	PD_ERR_OVERLOADED = 26,      /* webhook.max_unverified_bytes reached: retry later */
 	PD_ERR_LAST                  /* never use! */
 };
 
@@ -130,6 +133,8 @@ enum pd_err parse_long(const char *, long min, long max, long *out);
 enum pd_err parse_duration_ms(const char *, int64_t *out);
 /* ISO 8601 UTC with milliseconds: "2026-11-27T09:40:00.123Z"; buf >= 32. */
 void format_time_ms(int64_t ms, char *buf, size_t len);
+/* Length (1-4) of the UTF-8 character at s as RFC 3629 allows it, or 0; n bytes remain. */
+size_t utf8_char_len(const char *s, size_t n);
 /* Reads a whole file (or stdin for "-"); NUL-terminated; *len excludes the NUL. */
 enum pd_err read_file(const char *path, char **out, size_t *len);
 
@@ -162,6 +167,9 @@ struct pd_config *cli_load_config(const char *path, int needs);
 /* config/config.c */
 enum durability { DURABILITY_FSYNC = 0, DURABILITY_OS };
 
+/* The most header bytes a request may have (evhttp's limit, set by serve). */
+#define CONFIG_MAX_HEADER_BYTES 65536
+
 /* Which subcommand is loading the config: decides which keys are required. */
 #define CONFIG_NEED_NONE  0x0
 #define CONFIG_NEED_SERVE 0x1 /* webhook.secrets */
@@ -188,6 +196,10 @@ struct pd_config {
 	char *webhook_path;
 	struct pd_strlist webhook_secrets;
 	long webhook_max_body_bytes;
+	long webhook_request_timeout_ms;
+	long webhook_idle_timeout_ms;
+	long webhook_max_connections;
+	long webhook_max_unverified_bytes;
 
 	/* st2: */
 	char *st2_api_url; /* NULL: triggers go to st2_sink_file */
@@ -208,6 +220,9 @@ struct pd_config {
 	/* log: */
 	enum log_level log_level;
 	enum log_format log_format;
+
+	/* What deserves a word but is no error (a world-readable file of secrets). */
+	struct pd_strlist warnings;
 };
 
 struct pd_config *config_new(void); /* every default filled in */
@@ -253,9 +268,15 @@ enum metric_counter {
 	M_EMITTED,
 	M_RETRIED,
 	M_DEAD_LETTERED,
+	M_CONN_REQUEST_TIMEOUT,
+	M_CONN_OVER_BUDGET,
+	M_ACCEPT_PAUSED,
+	M_CONN_AT_MAX,
 	M_COUNTER_MAX
 };
+enum metric_gauge { G_CONNECTIONS_OPEN = 0, G_UNVERIFIED_BYTES, G_GAUGE_MAX };
 void metrics_inc(enum metric_counter);
+void metrics_gauge_set(enum metric_gauge, int64_t);
 void metrics_observe_request(double seconds);
 void metrics_observe_forward(double seconds);
 /* Prometheus text exposition; spool may be NULL. Caller frees. */
@@ -263,6 +284,24 @@ char *metrics_render(struct spool *);
 
 /* webhook/server.c */
 int cmd_serve(int, char **);
+/* SIG_BLOCK or SIG_UNBLOCK serve's signals (TERM, INT, HUP); see server.c. */
+void serve_mask_signals(int how);
+
+/* webhook/listener.c */
+struct evhttp;
+struct listener;
+/* Takes over evhttp's connections: limits, timeouts, its own error pages. */
+struct listener *listener_new(struct event_base *, struct evhttp *, const struct pd_config *);
+int listener_bind(struct listener *);   /* every webhook.listen address; -1 (logged) on error */
+void listener_close(struct listener *); /* stops accepting for good */
+/*
+ * Every handler's first call: the request was read in full (its timer
+ * stops, its bytes leave the unverified budget). PD_ERR_BAD_HTTP for a
+ * request HTTP/1.1 does not allow (no Host), to be answered as such.
+ */
+enum pd_err listener_request_read(struct listener *, struct evhttp_request *);
+/* After evhttp_free and a loop pass that runs the connections' deferred frees. */
+void listener_free(struct listener *);
 
 /* webhook/receive.c */
 struct receiver;
@@ -276,6 +315,8 @@ void receive_webhook(struct evhttp_request *, void *arg);
 void receive_answer(struct evhttp_request *, enum pd_err, const char *event_id,
                     const char *event_type, double start);
 double receive_clock(void); /* monotonic seconds */
+/* The JSON error body of every answer but 202: {"error":{"code","message"}}. */
+void receive_error_body(struct evbuffer *, enum pd_err);
 /* Refuses new events (503); idle runs once no request waits for the spool. */
 void receive_stop(struct receiver *, void (*idle)(void *), void *arg);
 void receive_free(struct receiver *);

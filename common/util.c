@@ -158,3 +158,41 @@ read_file(const char *path, char **out, size_t *len)
 		*len = n;
 	return PD_OK;
 }
+
+/*
+ * RFC 3629's table: the lead byte sets the length and the range of the
+ * second byte, which is where overlong forms, surrogates and code points
+ * past U+10FFFF are told apart; the other bytes are any continuation.
+ */
+size_t
+utf8_char_len(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		lo = p[0] == 0xe0 ? 0xa0 : 0x80; /* overlong */
+		hi = p[0] == 0xed ? 0x9f : 0xbf; /* surrogates */
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		lo = p[0] == 0xf0 ? 0x90 : 0x80; /* overlong */
+		hi = p[0] == 0xf4 ? 0x8f : 0xbf; /* past U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++) {
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	}
+	return len;
+}

@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "st2pd.h"
@@ -149,6 +150,16 @@ static const struct config_entry config_table[] = {
       "signing secret of every active subscription; any may match"),
     E_INT("webhook.max_body_bytes", webhook_max_body_bytes, "262144", 1024, 16777216,
           "larger bodies are answered 413"),
+    E_INT("webhook.request_timeout_ms", webhook_request_timeout_ms, "10000", 100, 600000,
+          "a request not read in full (headers and body) this long after it began is closed"),
+    E_INT("webhook.idle_timeout_ms", webhook_idle_timeout_ms, "30000", 100, 3600000,
+          "keep-alive connections idle this long are closed"),
+    E_INT("webhook.max_connections", webhook_max_connections, "4096", 1, 1000000,
+          "beyond it new connections wait in the kernel's backlog"),
+    E_INT("webhook.max_unverified_bytes", webhook_max_unverified_bytes, "16777216", 131072,
+          17179869184L,
+          "request bytes held before their signature is checked, all connections together; "
+          "beyond it 503 with Retry-After"),
 
     E("st2.api_url", CT_URL, st2_api_url, NULL, NULL,
       "StackStorm API base URL; unset: triggers go to st2.sink_file"),
@@ -183,6 +194,7 @@ struct config_load {
 	yaml_document_t doc;
 	struct pd_strlist *problems;
 	size_t lines[CONFIG_NENTRIES]; /* where each key was set; 0: not in the file */
+	struct pd_strlist literals;    /* secret keys given as literals, for the mode warning */
 };
 
 static void config_walk(struct config_load *, yaml_node_t *, const char *);
@@ -561,6 +573,8 @@ config_secret(struct config_load *ld, const struct config_entry *e, yaml_node_t 
 	char *text;
 
 	if (node->type == YAML_SCALAR_NODE) {
+		if (ld->literals.n == 0 || strcmp(ld->literals.v[ld->literals.n - 1], e->name) != 0)
+			strlist_add(&ld->literals, e->name);
 		if ((text = config_scalar(ld, e, node)) != NULL && strstr(text, "{{") != NULL) {
 			/* st2 renders these for Python actions; nobody renders them for us. */
 			config_problem(ld, node_line(node), e->name,
@@ -829,9 +843,54 @@ config_cross_check(struct config_load *ld)
 {
 	const struct config_entry *token = config_find("st2.auth_token");
 
+	const struct config_entry *cap = config_find("webhook.max_unverified_bytes");
+
 	if (ld->cfg->st2_api_key != NULL && ld->cfg->st2_auth_token != NULL)
 		config_problem(ld, ld->lines[token - config_table], token->name,
 		               "set only one of st2.api_key and st2.auth_token");
+	/*
+	 * One request of the largest size, with its headers, must fit or it
+	 * could never pass: the default grows to fit, a value set too low is
+	 * an error.
+	 */
+	if (ld->cfg->webhook_max_unverified_bytes <
+	        ld->cfg->webhook_max_body_bytes + CONFIG_MAX_HEADER_BYTES &&
+	    ld->lines[cap - config_table] == 0)
+		ld->cfg->webhook_max_unverified_bytes =
+		    ld->cfg->webhook_max_body_bytes + CONFIG_MAX_HEADER_BYTES;
+	if (ld->cfg->webhook_max_unverified_bytes <
+	    ld->cfg->webhook_max_body_bytes + CONFIG_MAX_HEADER_BYTES)
+		config_problem(ld, ld->lines[cap - config_table], cap->name,
+		               "%ld is less than webhook.max_body_bytes + %d of headers (%ld)",
+		               ld->cfg->webhook_max_unverified_bytes, CONFIG_MAX_HEADER_BYTES,
+		               ld->cfg->webhook_max_body_bytes + CONFIG_MAX_HEADER_BYTES);
+}
+
+/*
+ * A file every user may read that holds secrets as literals gives them to
+ * every user of the host: warn (not refuse: a container may run as one
+ * user), naming the keys and the remedies.
+ */
+static void
+config_mode_warning(struct config_load *ld, const char *path)
+{
+	struct stat st;
+	char *names = NULL, *next;
+	size_t i;
+
+	if (ld->literals.n == 0 || stat(path, &st) != 0 || (st.st_mode & S_IROTH) == 0)
+		return;
+	for (i = 0; i < ld->literals.n; i++) {
+		next = xasprintf("%s%s%s", names != NULL ? names : "", i > 0 ? ", " : "",
+		                 ld->literals.v[i]);
+		free(names);
+		names = next;
+	}
+	strlist_addf(&ld->cfg->warnings,
+	             "%s: readable by every user of this host, and it holds secrets as literals "
+	             "(%s): chmod o-r %s, or give them as {file: PATH} or {env: NAME}",
+	             path, names, path);
+	free(names);
 }
 
 /* Reports libyaml's parse error, with its line. */
@@ -916,6 +975,7 @@ config_free(struct pd_config *cfg)
 		return;
 	for (i = 0; i < CONFIG_NENTRIES; i++)
 		config_clear(cfg, &config_table[i]);
+	strlist_free(&cfg->warnings);
 	free(cfg->file);
 	free(cfg);
 }
@@ -987,6 +1047,8 @@ config_load(struct pd_config *cfg, const char *path, struct pd_strlist *problems
 	ld.base = config_base_dir(path);
 	ld.problems = problems;
 	config_parse(&ld, buf, len);
+	config_mode_warning(&ld, path);
+	strlist_free(&ld.literals);
 	free(ld.base);
 	explicit_bzero(buf, len); /* literal secrets */
 	free(buf);
@@ -1257,6 +1319,8 @@ cmd_check_config(int argc, char **argv)
 		config_print(cfg, stdout);
 		printf("%s: ok\n", path);
 	}
+	for (i = 0; i < cfg->warnings.n; i++)
+		fprintf(stderr, "warning: %s\n", cfg->warnings.v[i]);
 	strlist_free(&problems);
 	config_free(cfg);
 	return rc;

@@ -658,12 +658,15 @@ static const char *
 payload_text_check(const char *body, size_t len, size_t *at)
 {
 	const unsigned char *p = (const unsigned char *)body, *end = p + len;
-	unsigned char lo, hi;
 	long u, v;
-	int n;
+	size_t n;
 
 	while (p < end) {
-		if (*p == '\\' && p + 1 < end && p[1] == 'u') {
+		if (*p < 0x80 && *p != '\\') {
+			p++;
+			continue;
+		}
+		if (*p == '\\' && end - p >= 6 && p[1] == 'u') {
 			u = payload_hex4((const char *)p + 2, (const char *)end);
 			if (u >= 0xdc00 && u <= 0xdfff)
 				goto surrogate;
@@ -679,37 +682,14 @@ payload_text_check(const char *body, size_t len, size_t *at)
 			continue;
 		}
 		if (*p == '\\') {
-			p += 2; /* the escaped character cannot start anything */
+			/* The escaped character starts nothing; a bad escape is yajl's to refuse.
+			 */
+			p += end - p >= 2 ? 2 : 1;
 			continue;
 		}
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		/* RFC 3629's table: the lead byte sets the length and the second byte's range. */
-		lo = 0x80;
-		hi = 0xbf;
-		if (*p >= 0xc2 && *p <= 0xdf) {
-			n = 1;
-		} else if (*p >= 0xe0 && *p <= 0xef) {
-			n = 2;
-			lo = *p == 0xe0 ? 0xa0 : 0x80; /* overlong */
-			hi = *p == 0xed ? 0x9f : 0xbf; /* surrogates */
-		} else if (*p >= 0xf0 && *p <= 0xf4) {
-			n = 3;
-			lo = *p == 0xf0 ? 0x90 : 0x80; /* overlong */
-			hi = *p == 0xf4 ? 0x8f : 0xbf; /* past U+10FFFF */
-		} else {
+		if ((n = utf8_char_len((const char *)p, (size_t)(end - p))) == 0)
 			goto utf8;
-		}
-		if (end - p <= n || p[1] < lo || p[1] > hi)
-			goto utf8;
-		for (p += 2; --n > 0; p++) {
-			if (*p < 0x80 || *p > 0xbf) {
-				p--;
-				goto utf8;
-			}
-		}
+		p += n;
 	}
 	return NULL;
 utf8:

@@ -16,18 +16,22 @@
 static const struct {
 	enum metric_counter id;
 	const char *name;
-	const char *label; /* result="..." value, or NULL */
+	const char *label; /* name="value", or NULL */
 } metric_counters[] = {
-    {M_RECV_ACCEPTED, "webhooks_received_total", "accepted"},
-    {M_RECV_DUPLICATE, "webhooks_received_total", "duplicate"},
-    {M_RECV_UNAUTHORIZED, "webhooks_received_total", "unauthorized"},
-    {M_RECV_BAD_REQUEST, "webhooks_received_total", "bad_request"},
-    {M_RECV_UNAVAILABLE, "webhooks_received_total", "unavailable"},
-    {M_RECV_METHOD, "webhooks_received_total", "method_not_allowed"},
-    {M_RECV_NOT_FOUND, "webhooks_received_total", "not_found"},
+    {M_RECV_ACCEPTED, "webhooks_received_total", "result=\"accepted\""},
+    {M_RECV_DUPLICATE, "webhooks_received_total", "result=\"duplicate\""},
+    {M_RECV_UNAUTHORIZED, "webhooks_received_total", "result=\"unauthorized\""},
+    {M_RECV_BAD_REQUEST, "webhooks_received_total", "result=\"bad_request\""},
+    {M_RECV_UNAVAILABLE, "webhooks_received_total", "result=\"unavailable\""},
+    {M_RECV_METHOD, "webhooks_received_total", "result=\"method_not_allowed\""},
+    {M_RECV_NOT_FOUND, "webhooks_received_total", "result=\"not_found\""},
     {M_EMITTED, "triggers_emitted_total", NULL},
     {M_RETRIED, "trigger_retries_total", NULL},
     {M_DEAD_LETTERED, "dead_letters_total", NULL},
+    {M_CONN_REQUEST_TIMEOUT, "connections_refused_total", "reason=\"request_timeout\""},
+    {M_CONN_OVER_BUDGET, "connections_refused_total", "reason=\"max_unverified_bytes\""},
+    {M_ACCEPT_PAUSED, "accept_pauses_total", NULL},
+    {M_CONN_AT_MAX, "max_connections_reached_total", NULL},
 };
 
 static const struct {
@@ -38,9 +42,25 @@ static const struct {
     {"triggers_emitted_total", "Triggers StackStorm (or the sink) accepted."},
     {"trigger_retries_total", "Trigger deliveries that failed and were scheduled again."},
     {"dead_letters_total", "Events StackStorm rejected, moved to the dead-letter list."},
+    {"connections_refused_total",
+     "Connections closed before their request was read: too slow, or too many bytes waiting."},
+    {"accept_pauses_total", "Pauses in accepting connections for want of descriptors or memory."},
+    {"max_connections_reached_total", "Times webhook.max_connections connections were open."},
+};
+
+/* Gauges set by their owners, as they change. */
+static const struct {
+	enum metric_gauge id;
+	const char *name;
+	const char *help;
+} metric_gauges[] = {
+    {G_CONNECTIONS_OPEN, "connections_open", "Connections open to the webhook receiver."},
+    {G_UNVERIFIED_BYTES, "unverified_bytes",
+     "Bytes of requests not yet read in full, held before their signature is checked."},
 };
 
 static _Atomic uint64_t counters[M_COUNTER_MAX];
+static _Atomic int64_t gauges[G_GAUGE_MAX];
 
 /*
  * Histogram bounds in seconds. Requests are answered in well under a
@@ -71,6 +91,13 @@ metrics_inc(enum metric_counter id)
 {
 	if (id < M_COUNTER_MAX)
 		atomic_fetch_add_explicit(&counters[id], 1, memory_order_relaxed);
+}
+
+void
+metrics_gauge_set(enum metric_gauge id, int64_t v)
+{
+	if (id < G_GAUGE_MAX)
+		atomic_store_explicit(&gauges[id], v, memory_order_relaxed);
 }
 
 /* Counts one observation in the first bucket whose bound holds it. */
@@ -152,14 +179,17 @@ metrics_render(struct spool *spool)
 			v = atomic_load_explicit(&counters[metric_counters[j].id],
 			                         memory_order_relaxed);
 			if (metric_counters[j].label != NULL)
-				fprintf(f, "st2_pagerduty_%s{result=\"%s\"} %llu\n",
-				        metric_counters[j].name, metric_counters[j].label,
-				        (unsigned long long)v);
+				fprintf(f, "st2_pagerduty_%s{%s} %llu\n", metric_counters[j].name,
+				        metric_counters[j].label, (unsigned long long)v);
 			else
 				fprintf(f, "st2_pagerduty_%s %llu\n", metric_counters[j].name,
 				        (unsigned long long)v);
 		}
 	}
+	for (i = 0; i < sizeof metric_gauges / sizeof metric_gauges[0]; i++)
+		gauge_render(f, metric_gauges[i].name, metric_gauges[i].help,
+		             (double)atomic_load_explicit(&gauges[metric_gauges[i].id],
+		                                          memory_order_relaxed));
 	histogram_render(f, "request_duration_seconds",
 	                 "Time from a webhook request's arrival to its answer.", &request_hist);
 	histogram_render(f, "forward_latency_seconds",

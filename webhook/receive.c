@@ -19,12 +19,14 @@
  * A request whose client goes away while it waits stays valid: evhttp
  * detaches it from the connection and frees it when we reply.
  */
+#include <sys/queue.h>
 #include <string.h>
 #include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/util.h>
 
 #include "st2pd.h"
 
@@ -66,6 +68,7 @@ static const struct {
     {PD_ERR_BODY_TOO_LARGE, M_RECV_BAD_REQUEST, LOG_WARN},
     {PD_ERR_METHOD, M_RECV_METHOD, LOG_INFO},
     {PD_ERR_NOT_FOUND, M_RECV_NOT_FOUND, LOG_INFO},
+    {PD_ERR_BAD_HTTP, M_RECV_BAD_REQUEST, LOG_WARN},
 };
 
 double
@@ -104,6 +107,14 @@ receive_free(struct receiver *rcv)
 }
 
 void
+receive_error_body(struct evbuffer *body, enum pd_err err)
+{
+	/* Codes and messages are the program's own constants: nothing to escape. */
+	evbuffer_add_printf(body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}\n",
+	                    pd_errcode(err), pd_strerror(err));
+}
+
+void
 receive_answer(struct evhttp_request *req, enum pd_err err, const char *event_id,
                const char *event_type, double start)
 {
@@ -128,14 +139,16 @@ receive_answer(struct evhttp_request *req, enum pd_err err, const char *event_id
 		evhttp_add_header(out, "Retry-After", RETRY_AFTER_S);
 	if (status == 405)
 		evhttp_add_header(out, "Allow", "POST");
+	/* Nothing more can be trusted on a connection that broke HTTP's rules. */
+	if (err == PD_ERR_BAD_HTTP)
+		evhttp_add_header(out, "Connection", "close");
 	/* The two common answers are constants: no printf on the hot path. */
 	if (err == PD_OK)
 		evbuffer_add(body, ANSWER_ACCEPTED, sizeof ANSWER_ACCEPTED - 1);
 	else if (err == PD_ERR_DUPLICATE)
 		evbuffer_add(body, ANSWER_DUPLICATE, sizeof ANSWER_DUPLICATE - 1);
 	else
-		evbuffer_add_printf(body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}\n",
-		                    pd_errcode(err), pd_strerror(err));
+		receive_error_body(body, err);
 	evhttp_send_reply(req, status, NULL, NULL);
 
 	elapsed = receive_clock() - start;
@@ -147,6 +160,29 @@ receive_answer(struct evhttp_request *req, enum pd_err err, const char *event_id
 		log_fields(level, "webhook", "status", sbuf, "result", pd_errcode(err), "event_id",
 		           event_id, "event_type", event_type, "ms", mbuf, NULL);
 	}
+}
+
+/*
+ * Every value of a header, joined with commas as HTTP says a repeated
+ * header means (RFC 9110, 5.3): a proxy may split PagerDuty's list of
+ * signatures into several lines, and the one that matches may be in any.
+ * NULL when there is none; caller frees.
+ */
+static char *
+receive_header_list(struct evkeyvalq *headers, const char *name)
+{
+	struct evkeyval *h;
+	char *all = NULL, *next;
+
+	TAILQ_FOREACH(h, headers, next)
+	{
+		if (evutil_ascii_strcasecmp(h->key, name) != 0)
+			continue;
+		next = all == NULL ? xstrdup(h->value) : xasprintf("%s,%s", all, h->value);
+		free(all);
+		all = next;
+	}
+	return all;
 }
 
 /* Spool callback: the event is durable (or the commit failed); answer now. */
@@ -175,6 +211,7 @@ receive_webhook(struct evhttp_request *req, void *arg)
 	struct receive_wait *w;
 	const char *body;
 	size_t len = evbuffer_get_length(buf), idlen, typelen;
+	char *sigs;
 	double start = receive_clock();
 	enum pd_err err;
 
@@ -193,8 +230,9 @@ receive_webhook(struct evhttp_request *req, void *arg)
 	}
 	body = len > 0 ? (const char *)evbuffer_pullup(buf, -1) : "";
 
-	err = sig_verify(evhttp_find_header(in, "X-PagerDuty-Signature"), body, len,
-	                 &rcv->cfg->webhook_secrets);
+	sigs = receive_header_list(in, "X-PagerDuty-Signature");
+	err = sig_verify(sigs, body, len, &rcv->cfg->webhook_secrets);
+	free(sigs);
 	if (err == PD_OK)
 		err = payload_from_webhook(body, len, evhttp_find_header(in, "X-Webhook-Id"),
 		                           evhttp_find_header(in, "X-Webhook-Subscription"), &ev);

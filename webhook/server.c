@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 
@@ -38,72 +39,32 @@
 /* Longest a graceful stop may take before we exit anyway. */
 #define SHUTDOWN_DEADLINE_S 10
 
+/* The signals serve handles; blocked from its first instruction until the loop runs. */
+static const int server_signals[] = {SIGTERM, SIGINT, SIGHUP};
+#define SERVER_NSIGNALS (sizeof server_signals / sizeof server_signals[0])
+
+struct server;
+
+/* A path the daemon answers; every request goes through server_dispatch first. */
+struct server_route {
+	struct server *srv;
+	const char *path; /* NULL: every other path */
+	void (*fn)(struct evhttp_request *, void *);
+	void *arg;
+};
+
 struct server {
 	struct event_base *base;
 	struct evhttp *http;
+	struct listener *lst;
 	struct pd_config *cfg;
 	struct spool *spool;
 	struct receiver *rcv;
 	struct forwarder *fw;
-	struct evhttp_bound_socket **socks;
-	size_t nsocks;
-	struct event *sigterm, *sigint, *sighup, *deadline;
+	struct server_route routes[4];
+	struct event *signals[SERVER_NSIGNALS], *deadline;
 	int stopping;
 };
-
-/* Splits "host:port" or "[v6]:port"; the config loader validated the form. */
-static int
-server_split_listen(const char *s, char **host, ev_uint16_t *port)
-{
-	const char *colon;
-	long p;
-
-	if (*s == '[') {
-		const char *end = strchr(s, ']');
-
-		if (end == NULL || end[1] != ':')
-			return -1;
-		*host = xstrndup(s + 1, (size_t)(end - s - 1));
-		colon = end + 1;
-	} else {
-		if ((colon = strrchr(s, ':')) == NULL)
-			return -1;
-		*host = xstrndup(s, (size_t)(colon - s));
-	}
-	if (parse_long(colon + 1, 0, 65535, &p) != PD_OK) {
-		free(*host);
-		return -1;
-	}
-	*port = (ev_uint16_t)p;
-	return 0;
-}
-
-/* Logs the address a socket really got, so that port 0 can be used. */
-static void
-server_log_bound(struct evhttp_bound_socket *bs)
-{
-	struct sockaddr_storage ss;
-	ev_socklen_t len = sizeof ss;
-	char addr[64], port[8];
-	evutil_socket_t fd = evhttp_bound_socket_get_fd(bs);
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
-		return;
-	if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-		char a6[INET6_ADDRSTRLEN];
-
-		evutil_inet_ntop(AF_INET6, &sin6->sin6_addr, a6, sizeof a6);
-		snprintf(addr, sizeof addr, "[%s]", a6);
-		snprintf(port, sizeof port, "%u", ntohs(sin6->sin6_port));
-	} else {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		evutil_inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof addr);
-		snprintf(port, sizeof port, "%u", ntohs(sin->sin_port));
-	}
-	log_fields(LOG_INFO, "listening", "address", addr, "port", port, NULL);
-}
 
 /* GET /healthz: 200 while the spool can take events, else 503. */
 static void
@@ -157,6 +118,19 @@ server_not_found(struct evhttp_request *req, void *arg)
 	receive_answer(req, PD_ERR_NOT_FOUND, NULL, NULL, receive_clock());
 }
 
+/* Every request's way in: the listener learns it was read in full, then its route answers. */
+static void
+server_dispatch(struct evhttp_request *req, void *arg)
+{
+	struct server_route *r = arg;
+	enum pd_err err = listener_request_read(r->srv->lst, req);
+
+	if (err != PD_OK)
+		receive_answer(req, err, NULL, NULL, receive_clock());
+	else
+		r->fn(req, r->arg);
+}
+
 /* Last step of a stop: leave the loop. */
 static void
 server_forwarder_stopped(void *arg)
@@ -192,15 +166,12 @@ server_stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
 	struct timeval tv = {SHUTDOWN_DEADLINE_S, 0};
-	size_t i;
 
 	if (srv->stopping)
 		return;
 	srv->stopping = 1;
 	log_info("stopping on signal %d", (int)sig);
-	for (i = 0; i < srv->nsocks; i++)
-		evhttp_del_accept_socket(srv->http, srv->socks[i]);
-	srv->nsocks = 0;
+	listener_close(srv->lst);
 	srv->deadline = evtimer_new(srv->base, server_deadline, srv);
 	evtimer_add(srv->deadline, &tv);
 	receive_stop(srv->rcv, server_receiver_idle, srv);
@@ -239,79 +210,83 @@ server_reload(evutil_socket_t sig, short what, void *arg)
 	log_info("reloaded %s: %zu webhook secret(s)", srv->cfg->file, srv->cfg->webhook_secrets.n);
 }
 
-/* Binds every webhook.listen address; 0 on success. */
-static int
-server_listen(struct server *srv)
-{
-	struct evhttp_bound_socket *bs;
-	ev_uint16_t port;
-	char *host;
-	size_t i;
-
-	srv->socks = xcalloc(srv->cfg->webhook_listen.n, sizeof *srv->socks);
-	for (i = 0; i < srv->cfg->webhook_listen.n; i++) {
-		const char *addr = srv->cfg->webhook_listen.v[i];
-
-		if (server_split_listen(addr, &host, &port) != 0) {
-			log_error("webhook.listen: cannot parse '%s'", addr);
-			return -1;
-		}
-		bs = evhttp_bind_socket_with_handle(srv->http, host, port);
-		free(host);
-		if (bs == NULL) {
-			log_error("webhook.listen: cannot listen on %s: %s", addr, strerror(errno));
-			return -1;
-		}
-		srv->socks[srv->nsocks++] = bs;
-		server_log_bound(bs);
-	}
-	return 0;
-}
-
-/* Sets up evhttp: limits, routes. */
+/* Sets up evhttp's routes; its limits are the listener's. */
 static void
 server_routes(struct server *srv)
 {
-	evhttp_set_max_body_size(srv->http, (ev_ssize_t)srv->cfg->webhook_max_body_bytes);
-	evhttp_set_max_headers_size(srv->http, 64 * 1024);
-	evhttp_set_timeout(srv->http, 30);
+	const struct server_route routes[] = {
+	    {srv, srv->cfg->webhook_path, receive_webhook, srv->rcv},
+	    {srv, "/healthz", server_healthz, srv},
+	    {srv, "/metrics", server_metrics, srv},
+	    {srv, NULL, server_not_found, srv},
+	};
+	size_t i;
+
+	_Static_assert(sizeof routes == sizeof srv->routes, "server.routes has the wrong size");
+	memcpy(srv->routes, routes, sizeof routes);
 	/* Take every method, so that the wrong one gets our 405, not evhttp's 501. */
 	evhttp_set_allowed_methods(srv->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 	                                          EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
 	                                          EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
 	                                          EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-	evhttp_set_cb(srv->http, srv->cfg->webhook_path, receive_webhook, srv->rcv);
-	evhttp_set_cb(srv->http, "/healthz", server_healthz, srv);
-	evhttp_set_cb(srv->http, "/metrics", server_metrics, srv);
-	evhttp_set_gencb(srv->http, server_not_found, srv);
+	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		if (srv->routes[i].path != NULL)
+			evhttp_set_cb(srv->http, srv->routes[i].path, server_dispatch,
+			              &srv->routes[i]);
+		else
+			evhttp_set_gencb(srv->http, server_dispatch, &srv->routes[i]);
+	}
 }
 
 /* Frees whatever server_run set up, in reverse order. */
 static void
 server_free(struct server *srv)
 {
+	size_t i;
+
 	/* The forwarder's thread ends first: it records outcomes in the spool. */
 	forward_join(srv->fw);
 	/* Closing the spool commits the delivery updates still queued. */
 	if (srv->spool != NULL)
 		spool_close(srv->spool);
 	forward_free(srv->fw);
-	if (srv->http != NULL)
+	if (srv->http != NULL) {
 		evhttp_free(srv->http);
+		/* The connections' bufferevents are finalized by the loop: let it, for the
+		 * listener. */
+		event_base_loop(srv->base, EVLOOP_NONBLOCK);
+	}
+	listener_free(srv->lst);
 	if (srv->rcv != NULL)
 		receive_free(srv->rcv);
 	if (srv->deadline != NULL)
 		event_free(srv->deadline);
-	if (srv->sigterm != NULL)
-		event_free(srv->sigterm);
-	if (srv->sigint != NULL)
-		event_free(srv->sigint);
-	if (srv->sighup != NULL)
-		event_free(srv->sighup);
-	free(srv->socks);
+	for (i = 0; i < SERVER_NSIGNALS; i++) {
+		if (srv->signals[i] != NULL)
+			event_free(srv->signals[i]);
+	}
 	if (srv->base != NULL)
 		event_base_free(srv->base);
 	config_free(srv->cfg);
+}
+
+/*
+ * Blocks (how = SIG_BLOCK) or unblocks serve's signals. main() blocks
+ * them before anything else when the command is serve, so that a signal
+ * sent while the daemon starts (a `systemctl reload` right after start)
+ * waits instead of killing it; the threads started meanwhile inherit the
+ * mask, so the loop thread is the one that takes them once it runs.
+ */
+void
+serve_mask_signals(int how)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < SERVER_NSIGNALS; i++)
+		sigaddset(&set, server_signals[i]);
+	pthread_sigmask(how, &set, NULL);
 }
 
 /* The daemon proper; returns an exit status. */
@@ -319,11 +294,23 @@ static int
 server_run(struct server *srv)
 {
 	enum pd_err err;
+	size_t i;
 
 	if (evthread_use_pthreads() != 0)
 		fatal("libevent: no pthreads support");
 	if ((srv->base = event_base_new()) == NULL)
 		fatal("libevent: cannot create the event loop");
+
+	/* Handlers first: nothing below may run before a signal has somewhere to go. */
+	for (i = 0; i < SERVER_NSIGNALS; i++) {
+		srv->signals[i] =
+		    evsignal_new(srv->base, server_signals[i],
+		                 server_signals[i] == SIGHUP ? server_reload : server_stop, srv);
+		if (srv->signals[i] == NULL || evsignal_add(srv->signals[i], NULL) != 0)
+			fatal("libevent: cannot handle signal %d", server_signals[i]);
+	}
+	for (i = 0; i < srv->cfg->warnings.n; i++)
+		log_warn("config: %s", srv->cfg->warnings.v[i]);
 
 	err = spool_open(srv->cfg->spool_path, srv->cfg->spool_durability,
 	                 srv->cfg->spool_max_events, &srv->spool);
@@ -334,9 +321,8 @@ server_run(struct server *srv)
 	srv->rcv = receive_new(srv->cfg, srv->spool);
 	if ((srv->http = evhttp_new(srv->base)) == NULL)
 		fatal("libevent: cannot create the HTTP server");
+	srv->lst = listener_new(srv->base, srv->http, srv->cfg);
 	server_routes(srv);
-	if (server_listen(srv) != 0)
-		return pd_err_exit(PD_ERR_IO);
 
 	srv->fw = forward_new(srv->cfg, srv->spool);
 	err = spool_start(srv->spool, srv->base, forward_handoff, srv->fw);
@@ -344,17 +330,13 @@ server_run(struct server *srv)
 		log_error("spool: %s", pd_strerror(err));
 		return pd_err_exit(err);
 	}
-
-	srv->sigterm = evsignal_new(srv->base, SIGTERM, server_stop, srv);
-	srv->sigint = evsignal_new(srv->base, SIGINT, server_stop, srv);
-	srv->sighup = evsignal_new(srv->base, SIGHUP, server_reload, srv);
-	evsignal_add(srv->sigterm, NULL);
-	evsignal_add(srv->sigint, NULL);
-	evsignal_add(srv->sighup, NULL);
+	if (listener_bind(srv->lst) != 0)
+		return pd_err_exit(PD_ERR_IO);
 
 	log_fields(LOG_INFO, "serving", "version", PD_VERSION, "path", srv->cfg->webhook_path,
 	           "st2", srv->cfg->st2_api_url != NULL ? srv->cfg->st2_api_url : "(sink file)",
 	           "spool", srv->cfg->spool_path, NULL);
+	serve_mask_signals(SIG_UNBLOCK);
 	event_base_dispatch(srv->base);
 	log_info("stopped");
 	return 0;
@@ -371,6 +353,7 @@ cmd_serve(int argc, char **argv)
 	const char *path = NULL;
 	int ch, rc;
 
+	serve_mask_signals(SIG_BLOCK); /* main() did; a test may call cmd_serve directly */
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
 		switch (ch) {

@@ -102,15 +102,19 @@ class Daemon:
         self.write_config()
 
     def write_config(self):
-        with open(self.config_path, "w") as f:
+        # Literal secrets: readable by its owner only, or serve warns.
+        with open(os.open(self.config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                  "w") as f:
             json.dump(self.config, f, indent=2)
 
-    def start(self, timeout=20):
-        """Starts serve and waits for its listening line."""
+    def start(self, timeout=20, wait=True, preexec_fn=None):
+        """Starts serve and (with wait) waits for its listening line."""
         self.log = open(self.log_path, "ab")
         self.log_offset = self.log.tell()
         self.proc = subprocess.Popen([BIN, "serve", "-c", self.config_path],
-                                     stdout=self.log, stderr=self.log)
+                                     stdout=self.log, stderr=self.log, preexec_fn=preexec_fn)
+        if not wait:
+            return self
 
         def port():
             if self.proc.poll() is not None:
