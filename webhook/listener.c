@@ -101,6 +101,7 @@ struct conn {
 	size_t held; /* bytes of requests not yet handed over, in the budget */
 	int fd;      /* -1 until known */
 	int tracked; /* in the listener's by_fd table */
+	int kicking; /* the kick is active and holds a reference on bev */
 };
 
 struct listener {
@@ -534,8 +535,12 @@ conn_out_added(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *
 {
 	struct conn *c = arg;
 
-	if (info->n_added > 0 && (bufferevent_get_enabled(c->bev) & EV_WRITE) == 0)
+	/* A reference, so that evhttp cannot have the filter freed before the kick runs. */
+	if (info->n_added > 0 && (bufferevent_get_enabled(c->bev) & EV_WRITE) == 0 && !c->kicking) {
+		c->kicking = 1;
+		bufferevent_incref(c->bev);
 		event_active(c->kick, EV_WRITE, 0);
+	}
 }
 
 /* The kick: output is waiting and evhttp has enabled writing by now. */
@@ -544,8 +549,10 @@ conn_kick(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
 
+	c->kicking = 0;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
 		bufferevent_flush(c->bev, EV_WRITE, BEV_NORMAL);
+	bufferevent_decref(c->bev); /* may free it, and c with it */
 }
 
 /* The filter's free_context: evhttp is done with the connection. */
