@@ -293,9 +293,9 @@ listener_of(struct evconnlistener *lev)
 static void
 listener_accept_error(struct evconnlistener *lev, void *arg)
 {
+	int saved = errno;
 	struct listener *l = listener_of(lev);
 	struct timeval tv = {LISTEN_PAUSE_MS / 1000, (LISTEN_PAUSE_MS % 1000) * 1000};
-	int saved = errno;
 
 	if (l == NULL) {
 		evconnlistener_disable(lev); /* not ours to pace: at least no busy loop */
