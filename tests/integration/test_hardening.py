@@ -239,6 +239,21 @@ class HardeningTest(unittest.TestCase):
                  what="the budget to empty")
         self.assert_serves(d)
 
+    def test_max_connections_leaves_the_rest_in_the_backlog(self):
+        d = self.daemon(webhook={"max_connections": 20, "request_timeout_ms": 1500})
+        conns = [socket.create_connection(("127.0.0.1", d.port), timeout=30) for _ in range(30)]
+        wait_for(lambda: (d.metric("st2_pagerduty_max_connections_reached_total") or 0) >= 1,
+                 what="max_connections to be reached")
+        # Open never passes the limit (the scrape itself may be the 20th)...
+        self.assertLessEqual(d.metric("st2_pagerduty_connections_open"), 20)
+        # ...and once the idle ones are cut off, the backlog is served: all 30, then us.
+        wait_for(lambda: (d.metric('st2_pagerduty_connections_refused_total'
+                                   '{reason="request_timeout"}') or 0) >= 30,
+                 what="every idle connection, accepted in turn, to time out")
+        for s in conns:
+            s.close()
+        self.assert_serves(d)
+
     def test_at_the_descriptor_limit_no_busy_loop_and_no_log_flood(self):
         # With 200 descriptors and 300 stalled connections, accept() failed with
         # EMFILE in a busy loop that logged 250 MB in 6 s.
