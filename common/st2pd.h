@@ -96,7 +96,7 @@ void *xreallocarray(void *, size_t, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 char *xasprintf(const char *, ...) PD_PRINTF(1, 2);
-char *xvasprintf(const char *, va_list);
+char *xvasprintf(const char *, va_list) PD_PRINTF(1, 0);
 
 /* common/log.c */
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
