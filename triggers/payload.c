@@ -651,8 +651,9 @@ payload_hex4(const char *p, const char *end)
  * What yajl lets through and Python's json refuses (DESIGN): UTF-8 that
  * RFC 3629 does not allow, and a \u escape of half a surrogate pair. Such
  * bytes can only stand inside strings, so the body is read as plain bytes;
- * a backslash anywhere else is yajl's to refuse. NULL if all is well, else
- * why, with *at the offending byte's offset.
+ * a backslash anywhere else is yajl's to refuse. yajl also skips \v and \f
+ * as blanks, which JSON allows nowhere (scan_copy would keep them). NULL if
+ * all is well, else why, with *at the offending byte's offset.
  */
 static const char *
 payload_text_check(const char *body, size_t len, size_t *at)
@@ -682,6 +683,8 @@ payload_text_check(const char *body, size_t len, size_t *at)
 			p += 2; /* the escaped character cannot start anything */
 			continue;
 		}
+		if (*p == '\v' || *p == '\f')
+			goto blank;
 		if (*p < 0x80) {
 			p++;
 			continue;
@@ -718,6 +721,9 @@ utf8:
 surrogate:
 	*at = (size_t)(p - (const unsigned char *)body);
 	return "a \\u escape of half a surrogate pair";
+blank:
+	*at = (size_t)(p - (const unsigned char *)body);
+	return "a vertical tab or form feed, which JSON does not allow";
 }
 
 /* Parses a webhook body, {"event": {...}}, and builds its spool event. */

@@ -778,6 +778,9 @@ test_same_answer_any_whitespace(void **state)
 	    {"\"\\udd25\"", PD_ERR_NOT_ENVELOPE},
 	    {"\"\\ud83d\\u0041\"", PD_ERR_NOT_ENVELOPE},
 	    {"\"\\\\ud83d\"", PD_OK}, /* an escaped backslash, then text */
+	    /* Vertical tab and form feed: blanks to yajl, not to JSON (found by fuzzing). */
+	    {"[1,\v2]", PD_ERR_NOT_ENVELOPE},
+	    {"{\f}", PD_ERR_NOT_ENVELOPE},
 	};
 	struct spool_event *a, *b;
 	char *body, *pretty, *deep;
