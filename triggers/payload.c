@@ -592,7 +592,9 @@ scan_event(const struct scan *sc, const char *webhook_id, const char *subscripti
 	scan_copy(f, sc, K_ID);
 	scan_splice(f, sc, "event_type", K_EVENT_TYPE);
 	fputs(",\"resource_type\":", f);
-	if (derived != NULL)
+	if (derived != NULL && *derived == '\0') /* ".x": still a string, not scan_quote's null */
+		fputs("\"\"", f);
+	else if (derived != NULL)
 		rc |= scan_quote(f, derived, strlen(derived));
 	else
 		scan_copy(f, sc, K_RESOURCE_TYPE);

@@ -604,6 +604,8 @@ test_splice_matches_tree(void **state)
 	    "{\"event\":{\"id\":\"OLD\",\"event_type\":\"x.y\",\"occurred_at\":\"t\",\"data\":{}},"
 	    "\"event\":{\"id\":\"NEW\",\"event_type\":\"incident.resolved\",\"occurred_at\":\"t\","
 	    "\"data\":{\"incident\":{\"id\":\"PI\"},\"type\":\"incident\"}}}",
+	    /* an event type with nothing before its first dot: resource_type "" (fuzzing) */
+	    "{\"event\":{\"id\":\"E3\",\"event_type\":\".x\",\"occurred_at\":\"t\",\"data\":{}}}",
 	};
 	struct spool_event *a, *b;
 	json_t *pa, *pb;
