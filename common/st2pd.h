@@ -132,6 +132,8 @@ enum pd_err parse_duration_ms(const char *, int64_t *out);
 void format_time_ms(int64_t ms, char *buf, size_t len);
 /* Reads a whole file (or stdin for "-"); NUL-terminated; *len excludes the NUL. */
 enum pd_err read_file(const char *path, char **out, size_t *len);
+/* A message as a JSON string, even when it is not UTF-8 (its other bytes become '?'). */
+json_t *message_json(const char *);
 
 /* common/http.c */
 /* Blocking one-shot HTTP with libcurl, for CLI subcommands (register, send-test). */

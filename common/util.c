@@ -1,7 +1,7 @@
 /*
  * util.c: small helpers shared by every module: string lists, clocks,
  * checked number parsing (the project bans atoi), durations, timestamps,
- * and reading a whole file.
+ * reading a whole file, and messages as JSON strings.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -157,4 +157,28 @@ read_file(const char *path, char **out, size_t *len)
 	if (len != NULL)
 		*len = n;
 	return PD_OK;
+}
+
+/*
+ * A message quotes outside bytes (an argument, a config value cut at 64
+ * bytes, the first line of an error page) that need not be UTF-8, and
+ * jansson refuses such a string: the JSON error line would lose the whole
+ * message. So a message that is not UTF-8 gets '?' for each non-ASCII byte.
+ */
+json_t *
+message_json(const char *s)
+{
+	json_t *j = json_string(s);
+	char *copy, *p;
+
+	if (j != NULL)
+		return j;
+	copy = xstrdup(s);
+	for (p = copy; *p != '\0'; p++) {
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	}
+	j = json_string(copy);
+	free(copy);
+	return j;
 }
