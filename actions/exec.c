@@ -46,8 +46,8 @@
 json_t *
 action_error(enum pd_err err, const char *message)
 {
-	return json_pack("{s:s, s:s, s:n}", "code", pd_errcode(err), "message",
-	                 message != NULL ? message : pd_strerror(err), "http_status");
+	return json_pack("{s:s, s:o, s:n}", "code", pd_errcode(err), "message",
+	                 message_json(message != NULL ? message : pd_strerror(err)), "http_status");
 }
 
 /* Sets value (a new reference is taken) at the dotted path under obj; see DESIGN. */

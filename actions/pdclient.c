@@ -247,9 +247,10 @@ pd_error_new(enum pd_err kind, long status, json_t *code, const char *message, j
 		code = json_string(pd_errcode(kind));
 	if (errors == NULL)
 		errors = json_array();
-	return json_pack("{s:o, s:s, s:o, s:o}", "code", code, "message",
-	                 message != NULL && *message ? message : pd_strerror(kind), "http_status",
-	                 status > 0 ? json_integer(status) : json_null(), "errors", errors);
+	return json_pack("{s:o, s:o, s:o, s:o}", "code", code, "message",
+	                 message_json(message != NULL && *message ? message : pd_strerror(kind)),
+	                 "http_status", status > 0 ? json_integer(status) : json_null(), "errors",
+	                 errors);
 }
 
 /* PagerDuty's errors member as an array of strings ("errors": [..] or one string). */

@@ -99,7 +99,7 @@ void *xreallocarray(void *, size_t, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 char *xasprintf(const char *, ...) PD_PRINTF(1, 2);
-char *xvasprintf(const char *, va_list);
+char *xvasprintf(const char *, va_list) PD_PRINTF(1, 0);
 
 /* common/log.c */
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
@@ -137,6 +137,8 @@ void format_time_ms(int64_t ms, char *buf, size_t len);
 size_t utf8_char_len(const char *s, size_t n);
 /* Reads a whole file (or stdin for "-"); NUL-terminated; *len excludes the NUL. */
 enum pd_err read_file(const char *path, char **out, size_t *len);
+/* A message as a JSON string, even when it is not UTF-8 (its other bytes become '?'). */
+json_t *message_json(const char *);
 
 /* common/http.c */
 /* Blocking one-shot HTTP with libcurl, for CLI subcommands (register, send-test). */

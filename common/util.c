@@ -1,7 +1,7 @@
 /*
  * util.c: small helpers shared by every module: string lists, clocks,
  * checked number parsing (the project bans atoi), durations, timestamps,
- * and reading a whole file.
+ * reading a whole file, and messages as JSON strings.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -195,4 +195,31 @@ utf8_char_len(const char *s, size_t n)
 			return 0;
 	}
 	return len;
+}
+
+/*
+ * A message quotes outside bytes (an argument, a config value cut at 64
+ * bytes, the first line of an error page) that need not be UTF-8, and
+ * jansson refuses such a string: the JSON error line would lose the whole
+ * message. So each byte that is not part of a UTF-8 character becomes '?'.
+ */
+json_t *
+message_json(const char *s)
+{
+	json_t *j = json_string(s);
+	size_t left, n;
+	char *copy, *p;
+
+	if (j != NULL)
+		return j;
+	copy = xstrdup(s);
+	for (p = copy, left = strlen(copy); left > 0; p += n, left -= n) {
+		if ((n = utf8_char_len(p, left)) == 0) {
+			*p = '?';
+			n = 1;
+		}
+	}
+	j = json_string(copy);
+	free(copy);
+	return j;
 }

@@ -6,7 +6,8 @@
 # Usage: checksrc.sh SOURCE_DIR
 set -u
 cd "${1:-.}" || exit 2
-files=$(ls common/*.[ch] config/*.c webhook/*.c triggers/*.c actions/*.c tests/unit/*.c 2>/dev/null)
+files=$(ls common/*.[ch] config/*.c webhook/*.c triggers/*.c actions/*.c tests/unit/*.c \
+	tests/fuzz/*.[ch] 2>/dev/null)
 status=0
 
 if command -v clang-format >/dev/null 2>&1; then

@@ -592,7 +592,9 @@ scan_event(const struct scan *sc, const char *webhook_id, const char *subscripti
 	scan_copy(f, sc, K_ID);
 	scan_splice(f, sc, "event_type", K_EVENT_TYPE);
 	fputs(",\"resource_type\":", f);
-	if (derived != NULL)
+	if (derived != NULL && *derived == '\0') /* ".x": still a string, not scan_quote's null */
+		fputs("\"\"", f);
+	else if (derived != NULL)
 		rc |= scan_quote(f, derived, strlen(derived));
 	else
 		scan_copy(f, sc, K_RESOURCE_TYPE);
@@ -651,8 +653,9 @@ payload_hex4(const char *p, const char *end)
  * What yajl lets through and Python's json refuses (DESIGN): UTF-8 that
  * RFC 3629 does not allow, and a \u escape of half a surrogate pair. Such
  * bytes can only stand inside strings, so the body is read as plain bytes;
- * a backslash anywhere else is yajl's to refuse. NULL if all is well, else
- * why, with *at the offending byte's offset.
+ * a backslash anywhere else is yajl's to refuse. yajl also skips \v and \f
+ * as blanks, which JSON allows nowhere (scan_copy would keep them). NULL if
+ * all is well, else why, with *at the offending byte's offset.
  */
 static const char *
 payload_text_check(const char *body, size_t len, size_t *at)
@@ -662,7 +665,7 @@ payload_text_check(const char *body, size_t len, size_t *at)
 	size_t n;
 
 	while (p < end) {
-		if (*p < 0x80 && *p != '\\') {
+		if (*p < 0x80 && *p != '\\' && *p != '\v' && *p != '\f') {
 			p++;
 			continue;
 		}
@@ -687,6 +690,8 @@ payload_text_check(const char *body, size_t len, size_t *at)
 			p += end - p >= 2 ? 2 : 1;
 			continue;
 		}
+		if (*p == '\v' || *p == '\f')
+			goto blank;
 		if ((n = utf8_char_len((const char *)p, (size_t)(end - p))) == 0)
 			goto utf8;
 		p += n;
@@ -698,6 +703,9 @@ utf8:
 surrogate:
 	*at = (size_t)(p - (const unsigned char *)body);
 	return "a \\u escape of half a surrogate pair";
+blank:
+	*at = (size_t)(p - (const unsigned char *)body);
+	return "a vertical tab or form feed, which JSON does not allow";
 }
 
 /* Parses a webhook body, {"event": {...}}, and builds its spool event. */

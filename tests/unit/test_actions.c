@@ -521,10 +521,17 @@ test_argv_errors(void **state)
 {
 	const struct action *get = action_find("incident.get");
 	char *why;
+	json_t *e;
 
 	(void)state;
 	why = parse_fail(get, ARGS("--bogus=1"), PD_ERR_USAGE);
 	assert_non_null(strstr(why, "--bogus"));
+	free(why);
+	/* An argument that is not UTF-8, quoted: run's JSON error line keeps it (fuzzing). */
+	why = parse_fail(get, ARGS("--\xff"), PD_ERR_USAGE);
+	e = action_error(PD_ERR_USAGE, why);
+	assert_non_null(strstr(json_string_value(json_object_get(e, "message")), "--? for"));
+	json_decref(e);
 	free(why);
 	why = parse_fail(get, ARGS("P123"), PD_ERR_USAGE); /* no positional parameters */
 	assert_non_null(strstr(why, "P123"));

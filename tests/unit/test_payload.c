@@ -604,6 +604,8 @@ test_splice_matches_tree(void **state)
 	    "{\"event\":{\"id\":\"OLD\",\"event_type\":\"x.y\",\"occurred_at\":\"t\",\"data\":{}},"
 	    "\"event\":{\"id\":\"NEW\",\"event_type\":\"incident.resolved\",\"occurred_at\":\"t\","
 	    "\"data\":{\"incident\":{\"id\":\"PI\"},\"type\":\"incident\"}}}",
+	    /* an event type with nothing before its first dot: resource_type "" (fuzzing) */
+	    "{\"event\":{\"id\":\"E3\",\"event_type\":\".x\",\"occurred_at\":\"t\",\"data\":{}}}",
 	};
 	struct spool_event *a, *b;
 	json_t *pa, *pb;
@@ -778,6 +780,9 @@ test_same_answer_any_whitespace(void **state)
 	    {"\"\\udd25\"", PD_ERR_NOT_ENVELOPE},
 	    {"\"\\ud83d\\u0041\"", PD_ERR_NOT_ENVELOPE},
 	    {"\"\\\\ud83d\"", PD_OK}, /* an escaped backslash, then text */
+	    /* Vertical tab and form feed: blanks to yajl, not to JSON (found by fuzzing). */
+	    {"[1,\v2]", PD_ERR_NOT_ENVELOPE},
+	    {"{\f}", PD_ERR_NOT_ENVELOPE},
 	};
 	struct spool_event *a, *b;
 	char *body, *pretty, *deep;

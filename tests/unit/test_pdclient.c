@@ -227,6 +227,11 @@ test_error_no_json(void **state)
 	e = error_of(PD_ERR_PD_REJECTED, 400, "{\"error\":{\"message\":\"\"}}");
 	assert_string_equal(member_str(e, "message"), "PagerDuty answered HTTP 400");
 	json_decref(e);
+
+	/* Not UTF-8 (a Latin-1 page; a line cut mid-character): the message stays (fuzzing). */
+	e = error_of(PD_ERR_HTTP, 500, "Erreur interne \xe9t\xe9\n");
+	assert_string_equal(member_str(e, "message"), "Erreur interne ?t?");
+	json_decref(e);
 }
 
 /* Backoff doubles from 500 ms to a 20 s cap and always keeps half of it. */
