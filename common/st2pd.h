@@ -130,6 +130,8 @@ enum pd_err parse_long(const char *, long min, long max, long *out);
 enum pd_err parse_duration_ms(const char *, int64_t *out);
 /* ISO 8601 UTC with milliseconds: "2026-11-27T09:40:00.123Z"; buf >= 32. */
 void format_time_ms(int64_t ms, char *buf, size_t len);
+/* RFC 3339 ("2026-11-27T09:40:00Z", ".123Z", "+01:00") -> ms since epoch. */
+enum pd_err parse_time_ms(const char *, int64_t *out);
 /* Reads a whole file (or stdin for "-"); NUL-terminated; *len excludes the NUL. */
 enum pd_err read_file(const char *path, char **out, size_t *len);
 
@@ -315,6 +317,13 @@ struct spool_event {
 	char *payload;   /* JSON text */
 	size_t payload_len;
 	int64_t received_ms;
+	/*
+	 * "PABC123|incident.triggered|1601664322": incident, event type and
+	 * second, the same for a webhook and a polled log entry of one
+	 * transition (NULL: not about an incident); and which way it came.
+	 */
+	char *transition;
+	int polled;
 
 	/* Delivery state, as stored. */
 	int attempts;
@@ -334,7 +343,7 @@ enum pd_err payload_from_event(json_t *event, const char *webhook_id, const char
 
 /* triggers/spool.c */
 #define SPOOL_DB_FILE        "spool.db" /* inside spool.path, a directory */
-#define SPOOL_SCHEMA_VERSION 4          /* PRAGMA user_version */
+#define SPOOL_SCHEMA_VERSION 5          /* PRAGMA user_version */
 /* An events row's payload, as a column expression of a query on events. */
 #define SPOOL_PAYLOAD_SQL       "(SELECT payload FROM payloads WHERE payloads.seq = events.seq)"
 #define SPOOL_KEEP_DELIVERED_MS (7 * 86400000LL) /* dedup horizon, > PagerDuty's 48 h */
@@ -361,7 +370,9 @@ enum pd_err spool_start(struct spool *, struct event_base *, spool_notify_cb *no
  * PD_ERR_SPOOL_FULL or PD_ERR_SPOOL_IO at once, without calling cb, when
  * the event cannot be taken (ev is freed all the same; PD_ERR_VALIDATION
  * if it has no event_id or payload). cb gets (PD_OK, duplicate) or
- * (PD_ERR_SPOOL_IO, 0); spool_close runs the callbacks still due.
+ * (PD_ERR_SPOOL_IO, 0); spool_close runs the callbacks still due. A
+ * duplicate is an event id or webhook id already spooled, or the other
+ * source's twin of a transition (ev->transition; spool.c's DESIGN).
  */
 enum pd_err spool_submit(struct spool *, struct spool_event *ev, spool_commit_cb *cb, void *arg);
 /* Delivery outcomes from the forwarder; queued into the writer's next batch. */
