@@ -435,13 +435,21 @@ struct pd_call {
 	enum pd_page page; /* paginate and merge the pages */
 	const char *collection; /* list key of a paged answer: "incidents" */
 	long maximum;           /* paged calls: stop after this many items; 0 = all */
+	/*
+	 * Offset lists: > 0 asks total=true with the first page and fails with
+	 * PD_ERR_VALIDATION, *error carrying "total", when the list holds more
+	 * (the poller then splits its time window).
+	 */
+	long total_max;
+	const _Atomic int *cancel; /* non-NULL: once nonzero, the call is abandoned */
 };
 /*
  * Runs a call with retries (429 honouring ratelimit-reset/Retry-After, 5xx,
  * network errors; capped backoff; never other 4xx). *out gets the answer
  * body (NULL for 204; for paged calls the merged list). On failure *error
  * gets {"code","message","http_status","errors"} and the result says which
- * kind: PD_ERR_PD_REJECTED (4xx), PD_ERR_NETWORK, PD_ERR_TIMEOUT, ...
+ * kind: PD_ERR_PD_REJECTED (4xx), PD_ERR_NETWORK, PD_ERR_TIMEOUT, ...;
+ * PD_ERR_SHUTTING_DOWN when call->cancel was set (within about a second).
  */
 enum pd_err pd_request(const struct pd_config *, const struct pd_call *, json_t **out,
                        json_t **error);
