@@ -163,10 +163,12 @@ struct pd_config *cli_load_config(const char *path, int needs);
 
 /* config/config.c */
 enum durability { DURABILITY_FSYNC = 0, DURABILITY_OS };
+/* poll.mode: no sensor; the poller as the source; webhooks first, the poller fills gaps. */
+enum poll_mode { POLL_OFF = 0, POLL_ONLY, POLL_BACKFILL };
 
 /* Which subcommand is loading the config: decides which keys are required. */
 #define CONFIG_NEED_NONE  0x0
-#define CONFIG_NEED_SERVE 0x1 /* webhook.secrets */
+#define CONFIG_NEED_SERVE 0x1 /* webhook.secrets; api_key when poll.mode is not off */
 #define CONFIG_NEED_ST2   0x2 /* st2.api_url + credentials (register) */
 #define CONFIG_NEED_PD    0x4 /* api_key (run) */
 
@@ -190,6 +192,9 @@ struct pd_config {
 	char *webhook_path;
 	struct pd_strlist webhook_secrets;
 	long webhook_max_body_bytes;
+	char *webhook_public_url; /* the watchdog finds subscriptions delivering here */
+	struct pd_strlist webhook_subscription_ids;
+	int webhook_reenable;
 
 	/* st2: */
 	char *st2_api_url; /* NULL: triggers go to st2_sink_file */
@@ -204,8 +209,12 @@ struct pd_config {
 	long spool_max_events;
 
 	/* poll: */
-	int poll_enabled;
+	enum poll_mode poll_mode;
 	long poll_interval_s;
+	long poll_lag_s;
+	long poll_backfill_max_s;
+	struct pd_strlist poll_service_ids;
+	struct pd_strlist poll_team_ids;
 
 	/* log: */
 	enum log_level log_level;
