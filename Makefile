@@ -47,7 +47,7 @@ bench: build
 	@PD_BIN=$(CURDIR)/$(BUILD)/st2-pagerduty python3 bench/actions.py
 
 format:
-	@clang-format -i common/*.[ch] config/*.c webhook/*.c triggers/*.c actions/*.c tests/unit/*.c
+	@clang-format -i common/*.[ch] config/*.c webhook/*.c triggers/*.c actions/*.c sensor/*.c tests/unit/*.c
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

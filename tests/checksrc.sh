@@ -6,7 +6,7 @@
 # Usage: checksrc.sh SOURCE_DIR
 set -u
 cd "${1:-.}" || exit 2
-files=$(ls common/*.[ch] config/*.c webhook/*.c triggers/*.c actions/*.c tests/unit/*.c 2>/dev/null)
+files=$(ls common/*.[ch] config/*.c webhook/*.c triggers/*.c actions/*.c sensor/*.c tests/unit/*.c 2>/dev/null)
 status=0
 
 if command -v clang-format >/dev/null 2>&1; then
