@@ -3,11 +3,12 @@
 #   make test  install what is missing, build (plain and ASan/UBSan), run every test
 #   make package  the .deb and .rpm, in build/
 #   make bench benchmark against adnanh/webhook, Flask/gunicorn and nginx (bench/bench.py)
+#   make demo-poll  one poll pass (dry run) against a local PagerDuty stand-in
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build build-asan run test bench package format clean
+.PHONY: all deps build build-asan run demo-poll test bench package format clean
 
 all: build
 
@@ -30,7 +31,19 @@ run: build
 	@echo
 	@echo "    $(BUILD)/st2-pagerduty send-test -c config/demo.yaml"
 	@echo
+	@echo "(No inbound access? \`make demo-poll\` shows one pass of the poller instead.)"
+	@echo
 	@exec $(BUILD)/st2-pagerduty serve -c config/demo.yaml
+
+# One pass of the poller, printing the triggers it would emit, against a PagerDuty
+# stand-in on 127.0.0.1:8090 holding five incidents' log entries of the last hour.
+demo-poll: build
+	@python3 tests/integration/pd_standin.py --port 8090 --demo 5 >/dev/null & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null' EXIT INT TERM; \
+	python3 -c 'import socket, time; \
+	[time.sleep(0.1) for _ in range(100) if socket.socket().connect_ex(("127.0.0.1", 8090))]'; \
+	echo "$(BUILD)/st2-pagerduty poll --once --since 1h --dry-run -c config/demo-poll.yaml"; \
+	$(BUILD)/st2-pagerduty poll --once --since 1h --dry-run -c config/demo-poll.yaml
 
 test: build build-asan
 	@cd $(BUILD) && ctest --output-on-failure -j 2
