@@ -848,6 +848,7 @@ test_tree_depth_limit(void **state)
 		assert_int_equal(
 		    payload_from_event(json_object_get(root, "event"), NULL, NULL, "poll", &ev),
 		    3 + n <= PD_JSON_MAX_DEPTH ? PD_OK : PD_ERR_NOT_ENVELOPE);
+		spool_event_free(ev);
 		assert_int_equal(payload_from_webhook(body, strlen(body), NULL, NULL, &ev) == PD_OK,
 		                 3 + n <= PD_JSON_MAX_DEPTH);
 		spool_event_free(ev);
