@@ -4,6 +4,7 @@
 #   make package  the .deb and .rpm, in build/
 #   make bench benchmark against adnanh/webhook, Flask/gunicorn and nginx (bench/bench.py)
 #   make fuzz  libFuzzer on every tests/fuzz target, FUZZ_SECONDS each (build-fuzz/, clang)
+#   make demo-poll  one poll pass (dry run) against a local PagerDuty stand-in
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
@@ -11,7 +12,8 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 
-.PHONY: all deps build build-asan run test bench package format clean fuzz fuzz-build fuzz-merge
+.PHONY: all deps build build-asan run demo-poll test bench package format clean fuzz \
+	fuzz-build fuzz-merge
 
 all: build
 
@@ -34,7 +36,19 @@ run: build
 	@echo
 	@echo "    $(BUILD)/st2-pagerduty send-test -c config/demo.yaml"
 	@echo
+	@echo "(No inbound access? \`make demo-poll\` shows one pass of the poller instead.)"
+	@echo
 	@exec $(BUILD)/st2-pagerduty serve -c config/demo.yaml
+
+# One pass of the poller, printing the triggers it would emit, against a PagerDuty
+# stand-in on 127.0.0.1:8090 holding five incidents' log entries of the last hour.
+demo-poll: build
+	@python3 tests/integration/pd_standin.py --port 8090 --demo 5 >/dev/null & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null' EXIT INT TERM; \
+	python3 -c 'import socket, time; \
+	[time.sleep(0.1) for _ in range(100) if socket.socket().connect_ex(("127.0.0.1", 8090))]'; \
+	echo "$(BUILD)/st2-pagerduty poll --once --since 1h --dry-run -c config/demo-poll.yaml"; \
+	$(BUILD)/st2-pagerduty poll --once --since 1h --dry-run -c config/demo-poll.yaml
 
 test: build build-asan
 	@cd $(BUILD) && ctest --output-on-failure -j 2
@@ -73,8 +87,8 @@ fuzz-merge: fuzz-build
 	done
 
 format:
-	@clang-format -i common/*.[ch] config/*.c webhook/*.c triggers/*.c actions/*.c tests/unit/*.c \
-		tests/fuzz/*.[ch]
+	@clang-format -i common/*.[ch] config/*.c webhook/*.c triggers/*.c actions/*.c sensor/*.c \
+		tests/unit/*.c tests/fuzz/*.[ch]
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

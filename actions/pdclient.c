@@ -36,10 +36,19 @@
  * into one array, each item once (by id), and stop at the call's maximum
  * (0 = everything) or at a page with nothing new. PagerDuty refuses
  * offset+limit > 10000, so a list that would need to go past that fails
- * with a message saying how to narrow it, rather than a 400.
+ * with a message saying how to narrow it, rather than a 400. A caller that
+ * can narrow it itself (the poller, by splitting its time window) sets
+ * total_max: the first page then asks total=true, and a list holding more
+ * fails at once, saying how many, instead of after a hundred pages.
+ *
+ * Cancellation, for the daemon's sensor thread, which must stop with the
+ * daemon: once *call->cancel is set, a transfer is aborted from libcurl's
+ * progress callback (called at least once a second) and a wait between
+ * retries ends, and the call returns PD_ERR_SHUTTING_DOWN.
  */
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -58,6 +67,7 @@
 #define PD_WAIT_JITTER    250   /* ms added to a wait PagerDuty asked for */
 #define PD_CONNECT_CAP    5000  /* ms, connect timeout when the total is longer */
 #define PD_SNIPPET        200   /* bytes of a non-JSON error body kept */
+#define PD_CANCEL_SLICE   100   /* ms: a wait between retries checks call->cancel this often */
 
 /* One HTTP exchange as the retry loop sees it. */
 struct pd_answer {
@@ -398,6 +408,41 @@ pd_repeatable(const struct pd_call *call)
 	return call->events || strcmp(call->method, "POST") != 0;
 }
 
+/* Whether the caller asked to abandon the call. */
+static int
+pd_cancelled(const struct pd_call *call)
+{
+	return call->cancel != NULL && atomic_load(call->cancel) != 0;
+}
+
+/* libcurl progress callback: a nonzero return aborts the transfer. */
+static int
+pd_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+               curl_off_t ulnow)
+{
+	return pd_cancelled(arg);
+}
+
+/* Sleeps ms, in slices so that a cancel ends the wait; 0, or -1 if cancelled. */
+static int
+pd_sleep(const struct pd_call *call, long ms)
+{
+	struct timespec ts;
+	long slice;
+
+	while (ms > 0) {
+		if (pd_cancelled(call))
+			return -1;
+		slice = ms < PD_CANCEL_SLICE ? ms : PD_CANCEL_SLICE;
+		ts.tv_sec = slice / 1000;
+		ts.tv_nsec = (slice % 1000) * 1000000L;
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+		ms -= slice;
+	}
+	return pd_cancelled(call) ? -1 : 0;
+}
+
 /* Sets the request options that do not change between attempts. */
 static void
 pd_conn_setup(struct pd_conn *c)
@@ -440,6 +485,11 @@ pd_conn_setup(struct pd_conn *c)
 	                 timeout < PD_CONNECT_CAP ? timeout : (long)PD_CONNECT_CAP);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, pd_write_cb);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, pd_header_cb);
+	if (call->cancel != NULL) {
+		curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, pd_progress_cb);
+		curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, (void *)call);
+		curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (c->body != NULL) {
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, c->body);
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(c->body));
@@ -517,10 +567,9 @@ static enum pd_err
 pd_perform(struct pd_conn *c, const json_t *query, json_t **doc, json_t **error)
 {
 	struct pd_answer a;
-	struct timespec ts;
 	enum pd_err rc;
 	long wait;
-	int attempt, retry, unsure;
+	int attempt, retry, unsure, cancelled = 0;
 
 	memset(&a, 0, sizeof a);
 	for (attempt = 0;; attempt++) {
@@ -543,13 +592,16 @@ pd_perform(struct pd_conn *c, const json_t *query, json_t **doc, json_t **error)
 			break;
 		log_debug("pagerduty %s %s: retrying in %ld ms", c->call->method, c->call->path,
 		          wait);
-		ts.tv_sec = wait / 1000;
-		ts.tv_nsec = (wait % 1000) * 1000000L;
-		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-			;
+		if (pd_sleep(c->call, wait) != 0) {
+			cancelled = 1;
+			break;
+		}
 	}
 
-	if (a.cc != CURLE_OK) {
+	if (cancelled || a.cc == CURLE_ABORTED_BY_CALLBACK) {
+		rc = PD_ERR_SHUTTING_DOWN;
+		*error = pd_error_new(rc, 0, NULL, "cancelled: stopping", NULL);
+	} else if (a.cc != CURLE_OK) {
 		rc = a.cc == CURLE_OPERATION_TIMEDOUT ? PD_ERR_TIMEOUT
 		     : a.cc == CURLE_OUT_OF_MEMORY    ? PD_ERR_NOMEM
 		                                      : PD_ERR_NETWORK;
@@ -663,11 +715,37 @@ pd_page_query(struct pd_conn *c, size_t have, json_int_t offset, const char *cur
 	}
 	q = call->query != NULL ? json_deep_copy(call->query) : json_object();
 	json_object_set_new(q, "limit", json_integer(limit));
+	/* Counting costs PagerDuty time: asked once, with the first page. */
+	if (call->page == PD_PAGE_OFFSET && call->total_max > 0 && have == 0)
+		json_object_set_new(q, "total", json_true());
 	if (call->page == PD_PAGE_OFFSET)
 		json_object_set_new(q, "offset", json_integer(offset));
 	else if (cursor != NULL)
 		json_object_set_new(q, "cursor", json_string(cursor));
 	return q;
+}
+
+/*
+ * The first page's total, when the caller set total_max and the list holds
+ * more: the error of the header's comment, with "total". NULL otherwise.
+ */
+static json_t *
+pd_total_error(struct pd_conn *c, json_t *page)
+{
+	json_t *total = json_object_get(page, "total"), *e;
+	char *msg;
+
+	if (c->call->total_max <= 0 || !json_is_integer(total) ||
+	    json_integer_value(total) <= c->call->total_max)
+		return NULL;
+	msg = xasprintf("%s %s: the list holds %" JSON_INTEGER_FORMAT " items, more than %ld at "
+	                "once",
+	                c->call->method, c->call->path, json_integer_value(total),
+	                c->call->total_max);
+	e = pd_error_new(PD_ERR_VALIDATION, 0, NULL, msg, NULL);
+	json_object_set(e, "total", total);
+	free(msg);
+	return e;
 }
 
 /*
@@ -704,6 +782,11 @@ pd_paged(struct pd_conn *c, json_t *all, json_t **error)
 		if ((items = pd_page_items(c, page, error)) == NULL) {
 			json_decref(page);
 			rc = PD_ERR_HTTP;
+			break;
+		}
+		if (json_array_size(all) == 0 && (*error = pd_total_error(c, page)) != NULL) {
+			json_decref(page);
+			rc = PD_ERR_VALIDATION;
 			break;
 		}
 		fresh = pd_page_merge(all, seen, items, call->maximum, &full);

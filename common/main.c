@@ -18,7 +18,9 @@ static const struct subcommand {
 	const char *summary;
 	int (*fn)(int, char **);
 } subcommands[] = {
-    {"serve", "[-c FILE]", "run the webhook receiver, spool and forwarder", cmd_serve},
+    {"serve", "[-c FILE]", "run the webhook receiver, spool, forwarder and sensor", cmd_serve},
+    {"poll", "--once [-c FILE] [--since TIME] [--dry-run]",
+     "one pass of the poller: print each trigger it spools as a JSON line", cmd_poll},
     {"register", "[-c FILE]", "create or update every trigger type in StackStorm", cmd_register},
     {"pack", "DIR",
      "write the StackStorm pack (actions, triggers, aliases, config schema) into DIR", cmd_pack},

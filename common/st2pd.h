@@ -135,6 +135,8 @@ enum pd_err parse_duration_ms(const char *, int64_t *out);
 void format_time_ms(int64_t ms, char *buf, size_t len);
 /* Length (1-4) of the UTF-8 character at s as RFC 3629 allows it, or 0; n bytes remain. */
 size_t utf8_char_len(const char *s, size_t n);
+/* RFC 3339 ("2026-11-27T09:40:00Z", ".123Z", "+01:00") -> ms since epoch. */
+enum pd_err parse_time_ms(const char *, int64_t *out);
 /* Reads a whole file (or stdin for "-"); NUL-terminated; *len excludes the NUL. */
 enum pd_err read_file(const char *path, char **out, size_t *len);
 /* A message as a JSON string, even when it is not UTF-8 (its other bytes become '?'). */
@@ -168,13 +170,15 @@ struct pd_config *cli_load_config(const char *path, int needs);
 
 /* config/config.c */
 enum durability { DURABILITY_FSYNC = 0, DURABILITY_OS };
+/* poll.mode: no sensor; the poller as the source; webhooks first, the poller fills gaps. */
+enum poll_mode { POLL_OFF = 0, POLL_ONLY, POLL_BACKFILL };
 
 /* The most header bytes a request may have (evhttp's limit, set by serve). */
 #define CONFIG_MAX_HEADER_BYTES 65536
 
 /* Which subcommand is loading the config: decides which keys are required. */
 #define CONFIG_NEED_NONE  0x0
-#define CONFIG_NEED_SERVE 0x1 /* webhook.secrets */
+#define CONFIG_NEED_SERVE 0x1 /* webhook.secrets; api_key when poll.mode is not off */
 #define CONFIG_NEED_ST2   0x2 /* st2.api_url + credentials (register) */
 #define CONFIG_NEED_PD    0x4 /* api_key (run) */
 
@@ -202,6 +206,9 @@ struct pd_config {
 	long webhook_idle_timeout_ms;
 	long webhook_max_connections;
 	long webhook_max_unverified_bytes;
+	char *webhook_public_url; /* the watchdog finds subscriptions delivering here */
+	struct pd_strlist webhook_subscription_ids;
+	int webhook_reenable;
 
 	/* st2: */
 	char *st2_api_url; /* NULL: triggers go to st2_sink_file */
@@ -216,8 +223,12 @@ struct pd_config {
 	long spool_max_events;
 
 	/* poll: */
-	int poll_enabled;
+	enum poll_mode poll_mode;
 	long poll_interval_s;
+	long poll_lag_s;
+	long poll_backfill_max_s;
+	struct pd_strlist poll_service_ids;
+	struct pd_strlist poll_team_ids;
 
 	/* log: */
 	enum log_level log_level;
@@ -274,11 +285,18 @@ enum metric_counter {
 	M_CONN_OVER_BUDGET,
 	M_ACCEPT_PAUSED,
 	M_CONN_AT_MAX,
+	M_POLL_ENTRIES,
+	M_POLL_EMITTED,
+	M_POLL_DUPLICATES,
 	M_COUNTER_MAX
 };
 enum metric_gauge { G_CONNECTIONS_OPEN = 0, G_UNVERIFIED_BYTES, G_GAUGE_MAX };
 void metrics_inc(enum metric_counter);
 void metrics_gauge_set(enum metric_gauge, int64_t);
+/* The poller's cursor and last successful pass (ms since the epoch; 0 leaves one as it is). */
+void metrics_poll(int64_t cursor_ms, int64_t success_ms);
+/* What the watchdog saw of a subscription: 1 delivering, 0 disabled or switched off. */
+void metrics_subscription(const char *id, int active);
 void metrics_observe_request(double seconds);
 void metrics_observe_forward(double seconds);
 /* Prometheus text exposition; spool may be NULL. Caller frees. */
@@ -358,6 +376,13 @@ struct spool_event {
 	char *payload;   /* JSON text */
 	size_t payload_len;
 	int64_t received_ms;
+	/*
+	 * "PABC123|incident.triggered|1601664322": incident, event type and
+	 * second, the same for a webhook and a polled log entry of one
+	 * transition (NULL: not about an incident); and which way it came.
+	 */
+	char *transition;
+	int polled;
 
 	/* Delivery state, as stored. */
 	int attempts;
@@ -377,7 +402,7 @@ enum pd_err payload_from_event(json_t *event, const char *webhook_id, const char
 
 /* triggers/spool.c */
 #define SPOOL_DB_FILE        "spool.db" /* inside spool.path, a directory */
-#define SPOOL_SCHEMA_VERSION 4          /* PRAGMA user_version */
+#define SPOOL_SCHEMA_VERSION 5          /* PRAGMA user_version */
 /* An events row's payload, as a column expression of a query on events. */
 #define SPOOL_PAYLOAD_SQL       "(SELECT payload FROM payloads WHERE payloads.seq = events.seq)"
 #define SPOOL_KEEP_DELIVERED_MS (7 * 86400000LL) /* dedup horizon, > PagerDuty's 48 h */
@@ -404,7 +429,9 @@ enum pd_err spool_start(struct spool *, struct event_base *, spool_notify_cb *no
  * PD_ERR_SPOOL_FULL or PD_ERR_SPOOL_IO at once, without calling cb, when
  * the event cannot be taken (ev is freed all the same; PD_ERR_VALIDATION
  * if it has no event_id or payload). cb gets (PD_OK, duplicate) or
- * (PD_ERR_SPOOL_IO, 0); spool_close runs the callbacks still due.
+ * (PD_ERR_SPOOL_IO, 0); spool_close runs the callbacks still due. A
+ * duplicate is an event id or webhook id already spooled, or the other
+ * source's twin of a transition (ev->transition; spool.c's DESIGN).
  */
 enum pd_err spool_submit(struct spool *, struct spool_event *ev, spool_commit_cb *cb, void *arg);
 /* Delivery outcomes from the forwarder; queued into the writer's next batch. */
@@ -453,6 +480,87 @@ int cmd_register(int, char **);
 enum pd_err pack_write(const char *dir);
 int cmd_pack(int, char **);
 
+/* sensor/map.c */
+/* A log entry type (the REST spec's LogEntry type) and its V3 twin. */
+struct log_type {
+	const char *log_type;   /* "trigger_log_entry" */
+	const char *event_type; /* "incident.triggered"; NULL: no V3 twin, not emitted */
+	const char *status;     /* data.status after the transition; NULL: the incident's */
+	const char *note;       /* why there is no twin, or what differs; NULL */
+};
+extern const struct log_type map_log_types[]; /* sorted by log_type */
+extern const size_t map_nlog_types;
+const struct log_type *map_find(const char *log_type); /* NULL if unknown */
+/*
+ * The V3 event object of a log entry (its incident included), shaped as a
+ * webhook's; NULL, with *why, for a type with no twin or an unusable entry.
+ */
+json_t *map_event(json_t *entry, const char **why);
+/* The service of a log entry (its own, else its incident's), or NULL. */
+const char *map_service_id(json_t *entry);
+
+/* sensor/poll.c */
+struct poller;
+/* What one pass did. */
+struct poll_stats {
+	size_t read;       /* log entries read, the overlap's included */
+	size_t reread;     /* of which this process had spooled already */
+	size_t emitted;    /* new triggers spooled (dry run: printed) */
+	size_t duplicates; /* the spool had them (by id, or a webhook's twin) */
+	size_t unmapped;   /* no V3 event for their type */
+	size_t filtered;   /* not of poll.service_ids */
+	size_t failed;     /* the spool could not take them */
+	size_t splits;     /* windows split for holding too many entries */
+};
+#define POLL_DRY_RUN     0x1 /* map and print; spool nothing */
+#define POLL_KEEP_CURSOR 0x2 /* serve: the pass moves and saves the cursor */
+/*
+ * A poller over spool. pump: the spool's loop when the caller's thread is
+ * the one running it (poll --once); NULL when another thread does (serve).
+ * out: every trigger spooled (or, dry, mapped) as a JSON line, or NULL.
+ */
+struct poller *poll_new(const struct pd_config *, struct spool *, struct event_base *pump,
+                        int flags, FILE *out);
+/* Reads the saved cursor: 1 if there is one. */
+int poll_load(struct poller *);
+/* serve's start: loads the cursor, or starts one at now; logs a catch-up to come. */
+void poll_start(struct poller *, int64_t now_s);
+/* The window the next pass reads: from the cursor (less the overlap) to now (less lag_s). */
+enum pd_err poll_window_from_cursor(struct poller *, int64_t now_s, int64_t *since, int64_t *until);
+/* One pass over [since, until), in seconds; blocking. */
+enum pd_err poll_pass(struct poller *, int64_t since, int64_t until, struct poll_stats *);
+/* serve's periodic pass, from the cursor. */
+enum pd_err poll_run(struct poller *, int64_t now_s);
+/* The error object of the last failed request, or NULL. */
+const json_t *poll_last_error(struct poller *);
+/* From another thread: the pass in progress gives up; no spool call after it returns. */
+void poll_cancel(struct poller *);
+const _Atomic int *poll_cancel_flag(struct poller *);
+void poll_free(struct poller *);
+
+/* sensor/watchdog.c */
+struct watchdog;
+/* NULL when nothing is to be watched (no subscription_ids, no public_url). */
+struct watchdog *watchdog_new(const struct pd_config *, const _Atomic int *cancel);
+/* One check of every watched subscription; blocking. */
+void watchdog_check(struct watchdog *);
+void watchdog_free(struct watchdog *);
+
+/* sensor/sensor.c */
+struct sensor;
+/* The poller and the watchdog for serve; NULL when poll.mode is off. */
+struct sensor *sensor_new(const struct pd_config *, struct spool *);
+/* Starts the pd-sensor thread: after spool_start(). */
+enum pd_err sensor_start(struct sensor *);
+/* From the loop thread: abandon what is in progress, stop (returns at once). */
+void sensor_stop(struct sensor *);
+/* Ends the thread: before spool_close(); sensor_free() after it. */
+void sensor_join(struct sensor *);
+void sensor_free(struct sensor *);
+
+/* sensor/poll_cmd.c */
+int cmd_poll(int, char **);
+
 /* actions/pdclient.c */
 /* How a list answer is paged: offset/limit + more, or cursor + next_cursor. */
 enum pd_page { PD_PAGE_NONE = 0, PD_PAGE_OFFSET, PD_PAGE_CURSOR };
@@ -467,13 +575,21 @@ struct pd_call {
 	enum pd_page page; /* paginate and merge the pages */
 	const char *collection; /* list key of a paged answer: "incidents" */
 	long maximum;           /* paged calls: stop after this many items; 0 = all */
+	/*
+	 * Offset lists: > 0 asks total=true with the first page and fails with
+	 * PD_ERR_VALIDATION, *error carrying "total", when the list holds more
+	 * (the poller then splits its time window).
+	 */
+	long total_max;
+	const _Atomic int *cancel; /* non-NULL: once nonzero, the call is abandoned */
 };
 /*
  * Runs a call with retries (429 honouring ratelimit-reset/Retry-After, 5xx,
  * network errors; capped backoff; never other 4xx). *out gets the answer
  * body (NULL for 204; for paged calls the merged list). On failure *error
  * gets {"code","message","http_status","errors"} and the result says which
- * kind: PD_ERR_PD_REJECTED (4xx), PD_ERR_NETWORK, PD_ERR_TIMEOUT, ...
+ * kind: PD_ERR_PD_REJECTED (4xx), PD_ERR_NETWORK, PD_ERR_TIMEOUT, ...;
+ * PD_ERR_SHUTTING_DOWN when call->cancel was set (within about a second).
  */
 enum pd_err pd_request(const struct pd_config *, const struct pd_call *, json_t **out,
                        json_t **error);

@@ -1,7 +1,7 @@
 /*
  * util.c: small helpers shared by every module: string lists, clocks,
- * checked number parsing (the project bans atoi), durations, timestamps,
- * reading a whole file, and messages as JSON strings.
+ * checked number parsing (the project bans atoi), durations, timestamps
+ * (written and read), reading a whole file, and messages as JSON strings.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -119,6 +119,73 @@ format_time_ms(int64_t ms, char *buf, size_t len)
 	gmtime_r(&t, &tm);
 	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, len, "%s.%03dZ", base, (int)(ms % 1000));
+}
+
+/* Two digits at p, or -1. */
+static int
+util_digits2(const char *p)
+{
+	if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]))
+		return -1;
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+/*
+ * RFC 3339 as PagerDuty writes it: "2026-11-27T09:40:00Z",
+ * "2026-11-27T09:40:00.123Z" or with an offset, "+01:00". A space may stand
+ * for the T. Fractions past milliseconds are dropped.
+ */
+enum pd_err
+parse_time_ms(const char *s, int64_t *out)
+{
+	/* month, day, hour, minute, second follow these separators */
+	static const char seps[] = "--T::";
+	struct tm tm;
+	const char *p;
+	int64_t ms = 0, scale = 100, t;
+	int year, v[5], i, sign, oh, om;
+
+	if (s == NULL || strlen(s) < 19)
+		return PD_ERR_VALIDATION;
+	for (i = 0, year = 0; i < 4; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return PD_ERR_VALIDATION;
+		year = year * 10 + (s[i] - '0');
+	}
+	for (i = 0, p = s + 4; i < 5; i++, p += 3) {
+		if (*p != seps[i] && !(i == 2 && (*p == 't' || *p == ' ')))
+			return PD_ERR_VALIDATION;
+		if ((v[i] = util_digits2(p + 1)) < 0)
+			return PD_ERR_VALIDATION;
+	}
+	if (v[0] < 1 || v[0] > 12 || v[1] < 1 || v[1] > 31 || v[2] > 23 || v[3] > 59 || v[4] > 60)
+		return PD_ERR_VALIDATION;
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++) {
+			ms += (*p - '0') * scale;
+			scale /= 10;
+		}
+		if (p[-1] == '.')
+			return PD_ERR_VALIDATION;
+	}
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = year - 1900;
+	tm.tm_mon = v[0] - 1;
+	tm.tm_mday = v[1];
+	tm.tm_hour = v[2];
+	tm.tm_min = v[3];
+	tm.tm_sec = v[4];
+	t = (int64_t)timegm(&tm);
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+		*out = t * 1000 + ms;
+		return PD_OK;
+	}
+	if ((*p != '+' && *p != '-') || (oh = util_digits2(p + 1)) < 0 || p[3] != ':' ||
+	    (om = util_digits2(p + 4)) < 0 || p[6] != '\0' || oh > 23 || om > 59)
+		return PD_ERR_VALIDATION;
+	sign = *p == '+' ? 1 : -1;
+	*out = (t - sign * (int64_t)(oh * 3600 + om * 60)) * 1000 + ms;
+	return PD_OK;
 }
 
 enum pd_err

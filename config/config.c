@@ -13,7 +13,8 @@
  * be something the file would refuse. No key has code of its own: a value
  * is checked by its type (int range, enum table, URL, path) plus an optional
  * check function shared by every value of the row (webhook.listen entries,
- * webhook.path, from_email).
+ * webhook.path, from_email). A key an earlier version had is a row of
+ * config_retired[]: the file gets an error saying what replaced it.
  *
  * config_load() reads the whole file into a libyaml document and walks its
  * mappings. A key is either a row of the table or a section ("webhook") that
@@ -91,6 +92,7 @@ struct config_entry {
 _Static_assert(sizeof(enum durability) == sizeof(int), "enum durability is not an int");
 _Static_assert(sizeof(enum log_level) == sizeof(int), "enum log_level is not an int");
 _Static_assert(sizeof(enum log_format) == sizeof(int), "enum log_format is not an int");
+_Static_assert(sizeof(enum poll_mode) == sizeof(int), "enum poll_mode is not an int");
 
 static char *config_check_email(const char *);
 static char *config_check_listen(const char *);
@@ -100,6 +102,13 @@ static char *config_check_hook_secret(const char *);
 static const struct config_enum config_durabilities[] = {
     {"fsync", DURABILITY_FSYNC},
     {"os", DURABILITY_OS},
+    {NULL, 0},
+};
+
+static const struct config_enum config_poll_modes[] = {
+    {"off", POLL_OFF},
+    {"only", POLL_ONLY},
+    {"backfill", POLL_BACKFILL},
     {NULL, 0},
 };
 
@@ -160,6 +169,12 @@ static const struct config_entry config_table[] = {
           17179869184L,
           "request bytes held before their signature is checked, all connections together; "
           "beyond it 503 with Retry-After"),
+    E("webhook.public_url", CT_URL, webhook_public_url, NULL, NULL,
+      "URL PagerDuty delivers to; the watchdog checks the subscriptions that use it"),
+    E("webhook.subscription_ids", CT_STRLIST, webhook_subscription_ids, NULL, NULL,
+      "subscriptions the watchdog checks (else those delivering to webhook.public_url)"),
+    E("webhook.reenable", CT_BOOL, webhook_reenable, "false", NULL,
+      "re-enable a subscription PagerDuty disabled after failed deliveries"),
 
     E("st2.api_url", CT_URL, st2_api_url, NULL, NULL,
       "StackStorm API base URL; unset: triggers go to st2.sink_file"),
@@ -178,13 +193,31 @@ static const struct config_entry config_table[] = {
     E_INT("spool.max_events", spool_max_events, "1000000", 1, 1000000000,
           "pending events before webhooks are answered 503"),
 
-    E("poll.enabled", CT_BOOL, poll_enabled, "false", NULL, "poll the PagerDuty REST API too"),
-    E_INT("poll.interval_s", poll_interval_s, "30", 5, 3600, "seconds between two polls"),
+    E_ENUM("poll.mode", poll_mode, "off", config_poll_modes,
+           "off; only: poll instead of webhooks; backfill: webhooks first, poll fills gaps"),
+    E_INT("poll.interval_s", poll_interval_s, "30", 1, 3600, "seconds between two polls"),
+    E_INT("poll.lag_s", poll_lag_s, "60", 0, 86400,
+          "backfill: how far behind now the poller reads"),
+    /* Not past the spool's dedup horizon: older events may have been delivered and pruned. */
+    E_INT("poll.backfill_max_s", poll_backfill_max_s, "86400", 60, 604800,
+          "after downtime, catch up at most this far back"),
+    E("poll.service_ids", CT_STRLIST, poll_service_ids, NULL, NULL,
+      "only log entries of these services"),
+    E("poll.team_ids", CT_STRLIST, poll_team_ids, NULL, NULL, "only log entries of these teams"),
 
     E_ENUM("log.level", log_level, "info", config_levels, "error, warn, info or debug"),
     E_ENUM("log.format", log_format, "text", config_formats, "text or json lines on stderr"),
 };
 #define CONFIG_NENTRIES (sizeof config_table / sizeof config_table[0])
+
+/* Keys of earlier versions and what replaced them: an error that says what to write now. */
+static const struct {
+	const char *name;
+	const char *hint;
+} config_retired[] = {
+    {"poll.enabled", "replaced by poll.mode: off, only (poll instead of webhooks) or backfill "
+                     "(webhooks first, the poller fills their gaps)"},
+};
 
 /* State of one config_load(). */
 struct config_load {
@@ -768,11 +801,20 @@ config_hint(const char *name)
 	return best;
 }
 
-/* Reports an unknown key, with a hint when one is close. */
+/* Reports an unknown key: what replaced it, or a hint when one is close. */
 static void
 config_unknown(struct config_load *ld, yaml_node_t *key, const char *name)
 {
-	char *hint = config_hint(name);
+	char *hint;
+	size_t i;
+
+	for (i = 0; i < sizeof config_retired / sizeof config_retired[0]; i++) {
+		if (strcmp(config_retired[i].name, name) == 0) {
+			config_problem(ld, node_line(key), name, "%s", config_retired[i].hint);
+			return;
+		}
+	}
+	hint = config_hint(name);
 
 	if (hint != NULL)
 		config_problem(ld, node_line(key), name, "unknown key (did you mean %s?)", hint);
@@ -1074,12 +1116,15 @@ config_check_needs(const struct pd_config *cfg, int needs, struct pd_strlist *pr
 
 	for (i = 0; i < cfg->webhook_secrets.n; i++)
 		secret |= config_has(cfg->webhook_secrets.v[i]);
-	if ((needs & CONFIG_NEED_SERVE) && !secret)
-		strlist_addf(problems, "%s: webhook.secrets: required by serve but not set", file);
-	if ((needs & CONFIG_NEED_SERVE) && cfg->poll_enabled)
-		strlist_addf(
-		    problems,
-		    "%s: poll.enabled: the polling sensor is not available in this version", file);
+	/* Polling only, serve needs no webhook: without secrets it refuses every POST (401). */
+	if ((needs & CONFIG_NEED_SERVE) && !secret && cfg->poll_mode != POLL_ONLY)
+		strlist_addf(problems,
+		             "%s: webhook.secrets: required by serve but not set (unless poll.mode "
+		             "is only)",
+		             file);
+	if ((needs & CONFIG_NEED_SERVE) && cfg->poll_mode != POLL_OFF && !config_has(cfg->api_key))
+		strlist_addf(problems, "%s: api_key: required by serve when poll.mode is %s", file,
+		             config_enum_name(config_poll_modes, (int)cfg->poll_mode));
 	if ((needs & CONFIG_NEED_ST2) && !config_has(cfg->st2_api_url))
 		strlist_addf(problems, "%s: st2.api_url: required by register but not set", file);
 
@@ -1097,7 +1142,7 @@ config_check_needs(const struct pd_config *cfg, int needs, struct pd_strlist *pr
 		             file, by);
 
 	if ((needs & CONFIG_NEED_PD) && !config_has(cfg->api_key))
-		strlist_addf(problems, "%s: api_key: required by run but not set", file);
+		strlist_addf(problems, "%s: api_key: required by run and poll but not set", file);
 	return problems->n > before ? PD_ERR_CONFIG : PD_OK;
 }
 

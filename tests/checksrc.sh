@@ -6,7 +6,7 @@
 # Usage: checksrc.sh SOURCE_DIR
 set -u
 cd "${1:-.}" || exit 2
-files=$(ls common/*.[ch] config/*.c webhook/*.c triggers/*.c actions/*.c tests/unit/*.c \
+files=$(ls common/*.[ch] config/*.c webhook/*.c triggers/*.c actions/*.c sensor/*.c tests/unit/*.c \
 	tests/fuzz/*.[ch] 2>/dev/null)
 status=0
 

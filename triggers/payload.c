@@ -78,6 +78,28 @@ payload_order_key(const char *incident_id, const char *data_id, const char *data
 	return xasprintf("%.*s:%s", (int)rlen, resource_type, data_id);
 }
 
+/*
+ * The transition key of INTERFACE.md's rule that an event counts once
+ * whichever way it came (webhook or poll): incident id, event type and
+ * time to the second, "PABC123|incident.triggered|1601664322". The
+ * incident is the one the order key names, so both builders agree on it.
+ * NULL for an event about no incident, or with a time that is no RFC 3339
+ * date: it is then kept apart only by its ids.
+ */
+static char *
+payload_transition(const char *order_key, const char *event_type, const char *occurred_at)
+{
+	static const char prefix[] = "incident:";
+	int64_t ms;
+
+	if (order_key == NULL || strncmp(order_key, prefix, sizeof prefix - 1) != 0 ||
+	    occurred_at == NULL || parse_time_ms(occurred_at, &ms) != PD_OK)
+		return NULL;
+	/* Floor, not truncation toward zero: the same second before 1970 too. */
+	return xasprintf("%s|%s|%lld", order_key + sizeof prefix - 1, event_type,
+	                 (long long)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000));
+}
+
 /* How deep v nests: 0 for a scalar, 1 for {} or [], ... */
 static size_t
 payload_depth(json_t *v)
@@ -215,6 +237,9 @@ payload_from_event(json_t *event, const char *webhook_id, const char *subscripti
 	ev->order_key = payload_order_key(payload_string(json_object_get(data, "incident"), "id"),
 	                                  payload_string(data, "id"), payload_string(data, "type"),
 	                                  payload_string(event, "resource_type"), type, id);
+	ev->transition = payload_transition(
+	    ev->order_key, type, json_string_value(json_object_get(event, "occurred_at")));
+	ev->polled = source != NULL && strcmp(source, "poll") == 0;
 	if ((ev->payload = json_dumps(p, JSON_COMPACT)) == NULL)
 		fatal("json_dumps: out of memory");
 	ev->payload_len = strlen(ev->payload);
@@ -615,6 +640,7 @@ scan_event(const struct scan *sc, const char *webhook_id, const char *subscripti
 	ev->trigger = xasprintf(PD_PACK ".%s", catalog_trigger_name(type));
 	ev->order_key = payload_order_key(scan_text(sc, K_INCIDENT_ID), scan_text(sc, K_DATA_ID),
 	                                  scan_text(sc, K_DATA_TYPE), rtype, type, ev->event_id);
+	ev->transition = payload_transition(ev->order_key, type, scan_text(sc, K_OCCURRED_AT));
 	ev->received_ms = now_ms();
 	ev->state = SPOOL_PENDING;
 	free(derived);

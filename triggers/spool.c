@@ -90,6 +90,28 @@
  * The meta table holds small named values that must survive restarts and
  * move with the events, like the sensor's cursor: spool_meta_set() goes
  * through the same queue and transaction as the events queued before it.
+ *
+ * One transition, two ways (schema 5). With poll.mode backfill the same
+ * incident transition can arrive as a webhook and as a polled log entry,
+ * under different event ids; INTERFACE.md says it is emitted once. Each
+ * event about an incident carries its transition key (incident id, event
+ * type, time to the second; triggers/payload.c) and its source, and the
+ * writer counts, in the same transaction as the insert, the rows of that
+ * key from each source. An arrival that is its source's n-th of the key
+ * while the other source already has n or more is the other's twin: it is
+ * stored as a row already delivered, with no order key, no payload and a
+ * note in last_error, and reported as a duplicate (the receiver answers
+ * 202, the poller counts it skipped). Counting rather than "any row of the
+ * other source" lets two events of one second through when they are two
+ * (two notes in the same second: two webhooks, both emitted; their two
+ * log entries then find two webhooks and are both twins), and a log entry
+ * whose note the webhooks lost still gets through. Storing the twin keeps
+ * its id, so a log entry read again after a restart is a duplicate by id,
+ * not counted again; it ages out with the delivered rows. The twin has no
+ * order key so that the repair above never takes it for a delivery of its
+ * incident. Two arrivals of one source are never twins: the rule is about
+ * the two ways, not about PagerDuty sending one webhook twice (that is the
+ * event id's business).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -111,6 +133,9 @@
 #define SPOOL_WAL_CHASE_PAGES 4000  /* the checkpointer passes back to back (16 MB) */
 #define SPOOL_WAL_MAX_PAGES   16000 /* the writer checkpoints itself: 64 MB of 4 KB pages */
 #define SPOOL_RETRY_MS        1000  /* after a failed commit: next try or probe */
+/* Where a twin's row says why it was not sent (see DESIGN), by the twin's source. */
+#define SPOOL_TWIN_OF_WEBHOOK "not sent: a webhook brought the same transition"
+#define SPOOL_TWIN_OF_POLL    "not sent: the poller brought the same transition"
 
 enum spool_op_type { OP_SUBMIT = 0, OP_DELIVERED, OP_RETRY, OP_DEAD, OP_PRUNE, OP_META, OP_PROBE };
 
@@ -151,6 +176,7 @@ enum spool_wstmt {
 	WS_SYNC_NORMAL,
 	WS_META,
 	WS_PROBE,
+	WS_TWINS,
 	WS_MAX
 };
 static const char *const spool_wsql[WS_MAX] = {
@@ -158,7 +184,8 @@ static const char *const spool_wsql[WS_MAX] = {
     [WS_COMMIT] = "COMMIT",
     [WS_ROLLBACK] = "ROLLBACK",
     [WS_INSERT] = "INSERT INTO events (event_id, webhook_id, event_type, \"trigger\", "
-                  "order_key, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                  "order_key, received_ms, transition, source, state, delivered_ms, "
+                  "last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
                   "ON CONFLICT DO NOTHING",
     [WS_INSERT_PAYLOAD] = "INSERT INTO payloads (seq, payload) VALUES (?1, ?2)",
     [WS_DELIVERED] = "UPDATE events SET state = 1, delivered_ms = ?2, attempts = attempts + 1, "
@@ -180,6 +207,9 @@ static const char *const spool_wsql[WS_MAX] = {
     /* A real page write, so that success says the disk takes writes again. */
     [WS_PROBE] = "INSERT INTO meta (key, value) VALUES ('spool.probe', ?1) "
                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    /* Rows of a transition from source ?2, and from the other source. */
+    [WS_TWINS] = "SELECT coalesce(sum(source = ?2), 0), coalesce(sum(source <> ?2), 0) "
+                 "FROM events INDEXED BY events_transition WHERE transition = ?1",
 };
 
 /* Reader statements, loop thread only (indexes into spool->rs). */
@@ -211,13 +241,20 @@ static const char *const spool_rsql[RS_MAX] = {
 	" delivered_ms INTEGER,"                                                                   \
 	" dead_ms INTEGER,"                                                                        \
 	" last_error TEXT,"                                                                        \
-	" dead_reason TEXT)"
+	" dead_reason TEXT,"                                                                       \
+	" transition TEXT," /* version 5 */                                                        \
+	" source TEXT)"
 
 /* What version 4 added to version 3. */
 #define SPOOL_SCHEMA_V4                                                                            \
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"                           \
 	"CREATE INDEX events_delivered_key ON events (order_key, seq) WHERE state = 1;"            \
 	"PRAGMA user_version = 4;"
+
+/* What version 5 added to version 4, but for the two columns (see spool_migrate_v4). */
+#define SPOOL_SCHEMA_V5                                                                            \
+	"CREATE INDEX events_transition ON events (transition) WHERE transition IS NOT NULL;"      \
+	"PRAGMA user_version = 5;"
 
 /* Everything of the schema but the events table itself. */
 #define SPOOL_SCHEMA_REST                                                                          \
@@ -230,9 +267,17 @@ static const char *const spool_rsql[RS_MAX] = {
 	"CREATE TRIGGER payloads_delete AFTER DELETE ON events BEGIN"                              \
 	" DELETE FROM payloads WHERE seq = old.seq; END;"
 
-/* The schema, version SPOOL_SCHEMA_VERSION (4). */
-static const char spool_schema[] =
-    "CREATE TABLE events " SPOOL_EVENTS_COLUMNS ";" SPOOL_SCHEMA_REST SPOOL_SCHEMA_V4;
+/* The schema, version SPOOL_SCHEMA_VERSION (5). */
+static const char spool_schema[] = "CREATE TABLE events " SPOOL_EVENTS_COLUMNS
+                                   ";" SPOOL_SCHEMA_REST SPOOL_SCHEMA_V4 SPOOL_SCHEMA_V5;
+
+/*
+ * Version 4 is version 5 without the transition and source of each event
+ * and their index. Rows from before have neither: they are told apart by
+ * their ids only, as they were.
+ */
+static const char spool_migrate_v4[] = "ALTER TABLE events ADD COLUMN transition TEXT;"
+                                       "ALTER TABLE events ADD COLUMN source TEXT;" SPOOL_SCHEMA_V5;
 
 /*
  * The repair of the DESIGN comment: pending events older than a delivered
@@ -264,7 +309,7 @@ static const char spool_migrate_v2[] =
     "DROP TABLE events;"
     "ALTER TABLE events_v3 RENAME TO events;" SPOOL_SCHEMA_REST
     "INSERT INTO payloads (seq, payload) SELECT seq, payload FROM temp.v3_payloads;"
-    "DROP TABLE temp.v3_payloads;" SPOOL_SCHEMA_V4;
+    "DROP TABLE temp.v3_payloads;" SPOOL_SCHEMA_V4 SPOOL_SCHEMA_V5;
 
 struct spool {
 	char *dir;
@@ -325,6 +370,7 @@ spool_event_free(struct spool_event *ev)
 	free(ev->trigger);
 	free(ev->order_key);
 	free(ev->payload);
+	free(ev->transition);
 	free(ev->last_error);
 	free(ev->dead_reason);
 	free(ev);
@@ -498,10 +544,13 @@ spool_setup_db(struct spool *s)
 		}
 		version = SPOOL_SCHEMA_VERSION;
 	}
-	if (version >= 1 && version <= 3) {
+	if (version >= 1 && version <= 4) {
 		if (spool_exec(s, s->wdb, "BEGIN IMMEDIATE") != 0)
 			return -1;
-		if (spool_exec(s, s->wdb, version == 3 ? SPOOL_SCHEMA_V4 : spool_migrate_v2) != 0 ||
+		/* The v2 rebuild creates the current table; 3 and 4 are altered in steps. */
+		if ((version <= 2 && spool_exec(s, s->wdb, spool_migrate_v2) != 0) ||
+		    (version == 3 && spool_exec(s, s->wdb, SPOOL_SCHEMA_V4) != 0) ||
+		    (version >= 3 && spool_exec(s, s->wdb, spool_migrate_v4) != 0) ||
 		    spool_exec(s, s->wdb, "COMMIT") != 0) {
 			sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
@@ -688,26 +737,64 @@ spool_bind_str(sqlite3_stmt *st, int i, const char *v)
 	spool_bind_text(st, i, v, v == NULL ? 0 : strlen(v));
 }
 
+/*
+ * Whether ev is the twin of events from the other source (see DESIGN):
+ * 1 or 0 in *twin; -1 on a database error.
+ */
+static int
+spool_twin(struct spool *s, const struct spool_event *ev, int *twin)
+{
+	sqlite3_stmt *st = s->ws[WS_TWINS];
+	int64_t mine = 0, other = 0;
+	int rc;
+
+	spool_bind_str(st, 1, ev->transition);
+	spool_bind_str(st, 2, ev->polled ? "poll" : "webhook");
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		mine = sqlite3_column_int64(st, 0);
+		other = sqlite3_column_int64(st, 1);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	/* This arrival is its source's (mine + 1)-th of the transition. */
+	*twin = other > mine;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Applies one op inside the batch's transaction, recording counter changes. */
 static int
 spool_apply(struct spool *s, struct spool_op *op, struct spool_delta *d)
 {
 	struct spool_event *ev = op->ev;
 	sqlite3_stmt *st;
-	int changed;
+	int changed, twin = 0;
 
 	switch (op->type) {
 	case OP_SUBMIT:
+		if (ev->transition != NULL && spool_twin(s, ev, &twin) != 0)
+			return -1;
 		st = s->ws[WS_INSERT];
 		spool_bind_str(st, 1, ev->event_id);
 		spool_bind_str(st, 2, ev->webhook_id);
 		spool_bind_str(st, 3, ev->event_type);
 		spool_bind_str(st, 4, ev->trigger);
-		spool_bind_str(st, 5, ev->order_key);
+		spool_bind_str(st, 5, twin ? NULL : ev->order_key);
 		sqlite3_bind_int64(st, 6, ev->received_ms);
+		spool_bind_str(st, 7, ev->transition);
+		spool_bind_str(st, 8, ev->polled ? "poll" : "webhook");
+		sqlite3_bind_int(st, 9, twin ? SPOOL_DELIVERED : SPOOL_PENDING);
+		if (twin) {
+			sqlite3_bind_int64(st, 10, ev->received_ms);
+			spool_bind_str(st, 11,
+			               ev->polled ? SPOOL_TWIN_OF_WEBHOOK : SPOOL_TWIN_OF_POLL);
+		}
 		if (spool_wstep(s, WS_INSERT) != 0)
 			return -1;
-		op->duplicate = sqlite3_changes(s->wdb) == 0;
+		/* Refused by an id: nothing changed. A twin is stored, but not sent. */
+		op->duplicate = sqlite3_changes(s->wdb) == 0 || twin;
+		if (twin && sqlite3_changes(s->wdb) > 0)
+			d->delivered++;
 		if (op->duplicate)
 			return 0;
 		ev->seq = sqlite3_last_insert_rowid(s->wdb);

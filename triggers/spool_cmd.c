@@ -111,6 +111,8 @@ static const struct {
     {"dead_at", "dead_ms", K_TIME},
     {"last_error", "last_error", K_STR},
     {"dead_reason", "dead_reason", K_STR},
+    {"source", "source", K_STR},
+    {"transition", "transition", K_STR},
     {"payload", SPOOL_PAYLOAD_SQL, K_JSON},
 };
 #define SPOOL_NCOLS (sizeof spool_cols / sizeof spool_cols[0])
@@ -619,6 +621,11 @@ spool_find_sentence(json_t *o)
 	const char *plural = n == 1 ? "" : "s";
 	char *err, *s;
 
+	/* The twin of a transition another source brought (spool.c): never sent itself. */
+	if (strcmp(state, "delivered") == 0 && n == 0 &&
+	    json_is_string(json_object_get(o, "last_error")))
+		return xasprintf("%s: %s (%s), at %s", jstr(o, "event_id"), jstr(o, "last_error"),
+		                 jstr(o, "transition"), jstr(o, "delivered_at"));
 	if (strcmp(state, "delivered") == 0)
 		return xasprintf("%s: delivered to StackStorm at %s after %lld attempt%s",
 		                 jstr(o, "event_id"), jstr(o, "delivered_at"), (long long)n,

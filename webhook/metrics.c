@@ -5,10 +5,13 @@
  * Counters are atomics so that any thread may count; rendering reads them
  * with relaxed loads, which is all a scrape needs. Spool gauges are read
  * from the spool at scrape time rather than mirrored here, so they are
- * never stale.
+ * never stale. The sensor's gauges (its cursor, last success, and each
+ * watched subscription) are set by its thread and shown only once it ran.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "st2pd.h"
 
@@ -32,6 +35,9 @@ static const struct {
     {M_CONN_OVER_BUDGET, "connections_refused_total", "reason=\"max_unverified_bytes\""},
     {M_ACCEPT_PAUSED, "accept_pauses_total", NULL},
     {M_CONN_AT_MAX, "max_connections_reached_total", NULL},
+    {M_POLL_ENTRIES, "poll_entries_read_total", NULL},
+    {M_POLL_EMITTED, "poll_triggers_emitted_total", NULL},
+    {M_POLL_DUPLICATES, "poll_duplicates_skipped_total", NULL},
 };
 
 static const struct {
@@ -46,6 +52,10 @@ static const struct {
      "Connections closed before their request was read: too slow, or too many bytes waiting."},
     {"accept_pauses_total", "Pauses in accepting connections for want of descriptors or memory."},
     {"max_connections_reached_total", "Times webhook.max_connections connections were open."},
+    {"poll_entries_read_total", "Log entries the poller read from PagerDuty (re-reads too)."},
+    {"poll_triggers_emitted_total", "Polled events spooled for StackStorm as new triggers."},
+    {"poll_duplicates_skipped_total",
+     "Polled events the spool already had (by id, or a webhook's same transition)."},
 };
 
 /* Gauges set by their owners, as they change. */
@@ -61,6 +71,18 @@ static const struct {
 
 static _Atomic uint64_t counters[M_COUNTER_MAX];
 static _Atomic int64_t gauges[G_GAUGE_MAX];
+
+/* The poller's cursor and last successful pass, ms since the epoch; 0 until set. */
+static _Atomic int64_t poll_cursor_ms, poll_success_ms;
+
+/* What the watchdog last saw of each subscription. */
+#define METRICS_MAX_SUBSCRIPTIONS 64
+static pthread_mutex_t subscriptions_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char *id;
+	int active;
+} subscriptions[METRICS_MAX_SUBSCRIPTIONS];
+static size_t nsubscriptions;
 
 /*
  * Histogram bounds in seconds. Requests are answered in well under a
@@ -98,6 +120,32 @@ metrics_gauge_set(enum metric_gauge id, int64_t v)
 {
 	if (id < G_GAUGE_MAX)
 		atomic_store_explicit(&gauges[id], v, memory_order_relaxed);
+}
+
+/* Records the poller's cursor and last successful pass (0: unchanged). */
+void
+metrics_poll(int64_t cursor_ms, int64_t success_ms)
+{
+	if (cursor_ms > 0)
+		atomic_store(&poll_cursor_ms, cursor_ms);
+	if (success_ms > 0)
+		atomic_store(&poll_success_ms, success_ms);
+}
+
+/* Records what the watchdog saw of a subscription. */
+void
+metrics_subscription(const char *id, int active)
+{
+	size_t i;
+
+	pthread_mutex_lock(&subscriptions_mu);
+	for (i = 0; i < nsubscriptions && strcmp(subscriptions[i].id, id) != 0; i++)
+		;
+	if (i == nsubscriptions && i < METRICS_MAX_SUBSCRIPTIONS)
+		subscriptions[nsubscriptions++].id = xstrdup(id);
+	if (i < nsubscriptions)
+		subscriptions[i].active = active;
+	pthread_mutex_unlock(&subscriptions_mu);
 }
 
 /* Counts one observation in the first bucket whose bound holds it. */
@@ -159,6 +207,44 @@ gauge_render(FILE *f, const char *name, const char *help, double v)
 	fprintf(f, "st2_pagerduty_%s %.15g\n", name, v);
 }
 
+/* The sensor's gauges, once it has set them. */
+static void
+metrics_render_sensor(FILE *f)
+{
+	int64_t cursor = atomic_load(&poll_cursor_ms), success = atomic_load(&poll_success_ms);
+	const char *c;
+	size_t i;
+
+	if (cursor > 0)
+		gauge_render(f, "poll_lag_seconds",
+		             "How far behind now the poller has read everything (its cursor).",
+		             (double)(now_ms() - cursor) / 1000.0);
+	if (success > 0)
+		gauge_render(f, "poll_last_success_timestamp_seconds",
+		             "When the poller last finished a pass, seconds since the epoch.",
+		             (double)success / 1000.0);
+	pthread_mutex_lock(&subscriptions_mu);
+	if (nsubscriptions > 0)
+		fputs("# HELP st2_pagerduty_subscription_active 1 while a watched webhook "
+		      "subscription delivers, 0 when disabled or switched off.\n"
+		      "# TYPE st2_pagerduty_subscription_active gauge\n",
+		      f);
+	for (i = 0; i < nsubscriptions; i++) {
+		fputs("st2_pagerduty_subscription_active{id=\"", f);
+		/* A label value escapes backslash, quote and newline. */
+		for (c = subscriptions[i].id; *c != '\0'; c++) {
+			if (*c == '\\' || *c == '"')
+				fputc('\\', f);
+			if (*c == '\n')
+				fputs("\\n", f);
+			else
+				fputc(*c, f);
+		}
+		fprintf(f, "\"} %d\n", subscriptions[i].active);
+	}
+	pthread_mutex_unlock(&subscriptions_mu);
+}
+
 char *
 metrics_render(struct spool *spool)
 {
@@ -209,6 +295,7 @@ metrics_render(struct spool *spool)
 		gauge_render(f, "spool_writable", "1 when the spool accepts events.",
 		             spool_writable(spool) ? 1.0 : 0.0);
 	}
+	metrics_render_sensor(f);
 	fprintf(f,
 	        "# HELP st2_pagerduty_build_info Version of the running binary.\n"
 	        "# TYPE st2_pagerduty_build_info gauge\n"

@@ -1,7 +1,7 @@
 /*
  * server.c: `st2-pagerduty serve`, the daemon. It owns the event loop and
  * wires the parts together: evhttp listeners and routes, the receiver,
- * the spool's writer thread, the forwarder, and the signals.
+ * the spool's writer thread, the forwarder, the sensor, and the signals.
  *
  * DESIGN
  * ------
@@ -11,11 +11,14 @@
  *
  * SIGTERM/SIGINT stop in this order, so that nothing acknowledged is lost
  * and nothing is acknowledged that is not durable:
- *   1. close the listening sockets (no new connections);
+ *   1. close the listening sockets (no new connections), tell the sensor
+ *      to abandon its pass (its cursor moves only over durable events);
  *   2. answer 503 to new requests on open connections, and wait until every
  *      request that joined a group commit has had its answer;
  *   3. let the forwarder finish the deliveries in flight;
- *   4. close the spool, which commits the queued delivery updates.
+ *   4. join the sensor's thread, close the spool, which commits the queued
+ *      delivery updates, then free the sensor (callbacks due at the close
+ *      still reach it).
  * A deadline bounds the wait; what was not delivered stays in the spool.
  *
  * SIGHUP re-reads the config file and applies the webhook secrets and the
@@ -61,6 +64,7 @@ struct server {
 	struct spool *spool;
 	struct receiver *rcv;
 	struct forwarder *fw;
+	struct sensor *sensor;
 	struct server_route routes[4];
 	struct event *signals[SERVER_NSIGNALS], *deadline;
 	int stopping;
@@ -172,6 +176,7 @@ server_stop(evutil_socket_t sig, short what, void *arg)
 	srv->stopping = 1;
 	log_info("stopping on signal %d", (int)sig);
 	listener_close(srv->lst);
+	sensor_stop(srv->sensor);
 	srv->deadline = evtimer_new(srv->base, server_deadline, srv);
 	evtimer_add(srv->deadline, &tv);
 	receive_stop(srv->rcv, server_receiver_idle, srv);
@@ -244,12 +249,14 @@ server_free(struct server *srv)
 {
 	size_t i;
 
-	/* The forwarder's thread ends first: it records outcomes in the spool. */
+	/* The forwarder's and sensor's threads end first: they write to the spool. */
 	forward_join(srv->fw);
+	sensor_join(srv->sensor);
 	/* Closing the spool commits the delivery updates still queued. */
 	if (srv->spool != NULL)
 		spool_close(srv->spool);
 	forward_free(srv->fw);
+	sensor_free(srv->sensor);
 	if (srv->http != NULL) {
 		evhttp_free(srv->http);
 		/* The connections' bufferevents are finalized by the loop: let it, for the
@@ -330,6 +337,9 @@ server_run(struct server *srv)
 		log_error("spool: %s", pd_strerror(err));
 		return pd_err_exit(err);
 	}
+	srv->sensor = sensor_new(srv->cfg, srv->spool);
+	if (srv->sensor != NULL && (err = sensor_start(srv->sensor)) != PD_OK)
+		return pd_err_exit(err);
 	if (listener_bind(srv->lst) != 0)
 		return pd_err_exit(PD_ERR_IO);
 

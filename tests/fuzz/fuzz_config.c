@@ -129,9 +129,9 @@ url_ok(const char *s)
 	        s[strlen(s) - 1] != '/');
 }
 
-/* What the loaded config holds, whatever the file said. */
+/* What the loaded config holds, whatever the file said; ok: the load reported no problem. */
 static void
-check_config(const struct pd_config *cfg)
+check_config(const struct pd_config *cfg, int ok)
 {
 	size_t i;
 
@@ -139,14 +139,23 @@ check_config(const struct pd_config *cfg)
 	FUZZ_CHECK(cfg->pd_max_retries >= 0 && cfg->pd_max_retries <= 100);
 	FUZZ_CHECK(cfg->webhook_max_body_bytes >= 1024 && cfg->webhook_max_body_bytes <= 16777216);
 	FUZZ_CHECK(cfg->spool_max_events >= 1 && cfg->spool_max_events <= 1000000000);
-	FUZZ_CHECK(cfg->poll_interval_s >= 5 && cfg->poll_interval_s <= 3600);
+	FUZZ_CHECK(cfg->poll_interval_s >= 1 && cfg->poll_interval_s <= 3600);
+	FUZZ_CHECK(cfg->poll_mode == POLL_OFF || cfg->poll_mode == POLL_ONLY ||
+	           cfg->poll_mode == POLL_BACKFILL);
+	FUZZ_CHECK(cfg->webhook_request_timeout_ms >= 100 &&
+	           cfg->webhook_request_timeout_ms <= 600000);
+	FUZZ_CHECK(cfg->webhook_max_connections >= 1);
+	/* The loader's cross-check: one request of the largest size fits, or it says so. */
+	FUZZ_CHECK(!ok || cfg->webhook_max_unverified_bytes >=
+	                      cfg->webhook_max_body_bytes + CONFIG_MAX_HEADER_BYTES);
 	FUZZ_CHECK(cfg->spool_durability == DURABILITY_FSYNC ||
 	           cfg->spool_durability == DURABILITY_OS);
 	FUZZ_CHECK(cfg->log_level >= LOG_ERROR && cfg->log_level <= LOG_DEBUG);
 	FUZZ_CHECK(cfg->log_format == LOG_FORMAT_TEXT || cfg->log_format == LOG_FORMAT_JSON);
 	FUZZ_CHECK(cfg->debug == 0 || cfg->debug == 1);
 	FUZZ_CHECK(cfg->st2_verify_tls == 0 || cfg->st2_verify_tls == 1);
-	FUZZ_CHECK(cfg->poll_enabled == 0 || cfg->poll_enabled == 1);
+	FUZZ_CHECK(cfg->webhook_reenable == 0 || cfg->webhook_reenable == 1);
+	FUZZ_CHECK(url_ok(cfg->webhook_public_url));
 	FUZZ_CHECK(cfg->pd_api_url != NULL && url_ok(cfg->pd_api_url));
 	FUZZ_CHECK(cfg->pd_events_url != NULL && url_ok(cfg->pd_events_url));
 	FUZZ_CHECK(url_ok(cfg->st2_api_url));
@@ -185,7 +194,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK((rc == PD_OK) == (problems.n == 0));
 	FUZZ_CHECK(cfg->file != NULL && strcmp(cfg->file, fuzz_file) == 0);
 	check_problems(&problems, 0);
-	check_config(cfg);
+	check_config(cfg, rc == PD_OK);
 
 	for (i = 0; i < sizeof needs / sizeof needs[0]; i++) {
 		before = problems.n;

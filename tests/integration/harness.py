@@ -201,7 +201,8 @@ class Daemon:
         if not os.path.exists(path):
             return []
         with open(path) as f:
-            return [json.loads(line) for line in f if line.strip()]
+            # The forwarder may be writing the last line: only whole lines count.
+            return [json.loads(line) for line in f if line.endswith("\n") and line.strip()]
 
     def metric(self, name):
         """Value of one metric line (name with labels), or None."""

@@ -20,12 +20,27 @@ as a list of pairs, headers, body) in request_log, so tests assert exactly
 what was sent. Another process (a benchmark) uses the same controls over
 HTTP under /_standin/ (no auth there). Python stdlib only.
 
-    python3 pd_standin.py --port 0 --api-key KEY
-    -> prints "listening on 127.0.0.1:PORT" and serves until killed.
+For the poller, GET /log_entries answers from log entries the test adds
+(add_log_entries(), built with log_entry() and incident()) as the spec has
+it: since (inclusive) and until (exclusive), offset/limit/total with the
+10,000 ceiling, team_ids[], is_overview=true keeping only trigger,
+acknowledge and resolve entries, include[]=incidents putting the full
+incident in place of each entry's reference; newest first, as PagerDuty is
+commonly seen to answer, with entries of one second in no particular
+order. An entry added hidden stays out of every answer until reveal(): one
+PagerDuty shows late. For the watchdog, /webhook_subscriptions (list, get)
+and POST /webhook_subscriptions/{id}/enable answer from subscriptions the
+test adds with add_subscription().
+
+    python3 pd_standin.py --port 0 --api-key KEY [--demo N]
+    -> prints "listening on 127.0.0.1:PORT" and serves until killed; with
+       --demo, N incidents' log entries of the last hour are there to poll
+       (`make demo-poll`).
 """
 
 import argparse
 import copy
+import datetime
 import json
 import signal
 import sys
@@ -61,6 +76,87 @@ def singular(collection):
     return collection
 
 
+def iso(t):
+    """RFC 3339 UTC, seconds: 2026-11-27T09:40:00Z, from seconds since the epoch."""
+    return datetime.datetime.fromtimestamp(int(t), datetime.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text):
+    """Seconds since the epoch (float) of an RFC 3339 time, or None."""
+    try:
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except (AttributeError, ValueError):
+        return None
+
+
+def _ref(kind, collection, rid, summary):
+    return {"id": rid, "type": kind + "_reference", "summary": summary,
+            "self": "https://api.pagerduty.com/%s/%s" % (collection, rid),
+            "html_url": "https://acme.pagerduty.com/%s/%s" % (collection, rid)}
+
+
+def incident(incident_id, status="triggered", service_id="PSVC001", team_id="PTEAM01",
+             created_at="2026-11-27T09:00:00Z", urgency="high", priority="P1", number=1):
+    """An incident as GET /incidents shows it (REST shape, not the webhook's)."""
+    return {
+        "id": incident_id, "type": "incident", "summary": "[#%d] Disk full on db-01" % number,
+        "self": "https://api.pagerduty.com/incidents/" + incident_id,
+        "html_url": "https://acme.pagerduty.com/incidents/" + incident_id,
+        "incident_number": number, "title": "Disk full on db-01", "created_at": created_at,
+        "updated_at": created_at, "status": status, "incident_key": "key-" + incident_id,
+        "service": _ref("service", "services", service_id, "API Service"),
+        "assignments": [{"at": created_at, "assignee": _ref("user", "users", "PUSER01",
+                                                            "User One")}],
+        "assigned_via": "escalation_policy", "last_status_change_at": created_at,
+        "escalation_policy": _ref("escalation_policy", "escalation_policies", "PEP0001",
+                                  "Default"),
+        "teams": [_ref("team", "teams", team_id, "Engineering")],
+        "priority": {"id": "PPRI001", "type": "priority", "summary": priority,
+                     "self": "https://api.pagerduty.com/priorities/PPRI001",
+                     "html_url": "https://acme.pagerduty.com/account/incident_priorities",
+                     "name": priority, "description": "", "color": "a8171c"},
+        "urgency": urgency, "resolve_reason": None,
+        "conference_bridge": {"conference_number": "+1 555 0100", "conference_url":
+                              "https://example.com/bridge"},
+    }
+
+
+def log_entry(entry_type, incident_id, created_at, entry_id=None, service_id="PSVC001",
+              team_id="PTEAM01", **fields):
+    """A log entry as GET /log_entries shows it; created_at in seconds or RFC 3339."""
+    if not isinstance(created_at, str):
+        created_at = iso(created_at)
+    entry_id = entry_id or "Q" + uuid.uuid4().hex[:13].upper()
+    entry = {
+        "id": entry_id, "type": entry_type, "summary": entry_type.replace("_", " "),
+        "self": "https://api.pagerduty.com/log_entries/%s?incident_id=%s" % (entry_id,
+                                                                              incident_id),
+        "html_url": "https://acme.pagerduty.com/incidents/%s/log_entries/%s" % (incident_id,
+                                                                                entry_id),
+        "created_at": created_at,
+        "agent": _ref("user", "users", "PUSER01", "User One"),
+        "channel": {"type": "web_trigger"},
+        "service": _ref("service", "services", service_id, "API Service"),
+        "incident": _ref("incident", "incidents", incident_id, "[#1] Disk full on db-01"),
+        "teams": [_ref("team", "teams", team_id, "Engineering")],
+        "contexts": [], "event_details": {"description": "Disk full on db-01"},
+    }
+    entry.update(fields)
+    return entry
+
+
+def subscription(sub_id, url, active=True, temporarily_disabled=False):
+    """A webhook subscription as GET /webhook_subscriptions/{id} shows it."""
+    return {"id": sub_id, "type": "webhook_subscription", "active": active,
+            "description": "st2-pagerduty", "events": ["incident.triggered"],
+            "filter": {"type": "account_reference"},
+            "delivery_method": {"id": "PDM" + sub_id[-4:], "type": "http_delivery_method",
+                                "url": url, "secret": None,
+                                "temporarily_disabled": temporarily_disabled,
+                                "custom_headers": []}}
+
+
 def rest_error(status, message, code, errors=None):
     """(status, PagerDuty REST error body)."""
     body = {"error": {"message": message, "code": code}}
@@ -85,6 +181,10 @@ class PdStandIn:
         self._stopping = threading.Event()
         self._script = []       # [{"method", "path", "status", "body", "headers", "delay"}]
         self._collections = {}  # last path segment -> list of items
+        self._log_entries = []  # (created_at in s, entry) for GET /log_entries
+        self._hidden = set()    # ids of log entries not shown yet
+        self._incidents = {}    # id -> incident, what include[]=incidents puts in
+        self._subscriptions = {}  # id -> webhook subscription
         self.cursor_collections = set(CURSOR_COLLECTIONS)
         self._next_id = 1
         self._server = None
@@ -152,6 +252,30 @@ class PdStandIn:
             self._collections[collection] = items
             return copy.deepcopy(items)
 
+    def add_log_entries(self, entries, hidden=False, incidents=()):
+        """Adds log entries (and the incidents they include); hidden ones wait for reveal()."""
+        with self._lock:
+            for inc in incidents:
+                self._incidents[inc["id"]] = copy.deepcopy(inc)
+            for e in entries:
+                at = parse_iso(e["created_at"])
+                self._log_entries.append((at, copy.deepcopy(e)))
+                if hidden:
+                    self._hidden.add(e["id"])
+
+    def reveal(self, ids):
+        """Shows hidden log entries from now on."""
+        with self._lock:
+            self._hidden.difference_update(ids)
+
+    def add_subscription(self, sub):
+        with self._lock:
+            self._subscriptions[sub["id"]] = copy.deepcopy(sub)
+
+    def subscription(self, sub_id):
+        with self._lock:
+            return copy.deepcopy(self._subscriptions.get(sub_id))
+
     def requests(self, method=None, path=None):
         """Recorded requests, optionally only those with this method and path."""
         with self._lock:
@@ -165,6 +289,10 @@ class PdStandIn:
             self.request_log.clear()
             self._script.clear()
             self._collections.clear()
+            self._log_entries.clear()
+            self._hidden.clear()
+            self._incidents.clear()
+            self._subscriptions.clear()
 
     # -- internals -----------------------------------------------------------
 
@@ -256,6 +384,13 @@ class PdStandIn:
             return 200, {}
         if what == "seed" and method == "POST":
             return 200, self.seed(body["collection"], int(body["n"]), **body.get("fields", {}))
+        if what == "log_entries" and method == "POST":
+            self.add_log_entries(body.get("entries", []), bool(body.get("hidden")),
+                                 body.get("incidents", []))
+            return 200, {}
+        if what == "reveal" and method == "POST":
+            self.reveal(body.get("ids", []))
+            return 200, {}
         return 404, {"error": "unknown control %s %s" % (method, what)}
 
     def _route(self, method, path, query, headers, body, raw):
@@ -275,6 +410,12 @@ class PdStandIn:
                                'to perform this action'])
         if method in ("POST", "PUT") and raw and body is None:
             return rest_error(400, "Invalid Input Provided", 2001, ["body is not JSON"])
+        if segs == ["log_entries"] and method == "GET":
+            return self._log_entries_list(query)
+        if segs[0] == "webhook_subscriptions" and segs[1:2] != ["oauth_clients"] and (
+                (method == "GET" and len(segs) <= 2)
+                or (method == "POST" and len(segs) == 3 and segs[2] == "enable")):
+            return self._webhook_subscriptions(method, segs, dict(query))
         collection = len(segs) % 2 == 1 or segs[-1] in self.cursor_collections
         name = segs[-1] if collection else segs[-2]
         if method == "GET" and collection:
@@ -324,6 +465,66 @@ class PdStandIn:
                      "more": offset + len(page) < total,
                      "total": total if q.get("total") == "true" else None}
 
+    def _log_entries_list(self, query):
+        """GET /log_entries: see the module's docstring."""
+        q = dict(query)
+        multi = {}
+        for k, v in query:
+            multi.setdefault(k, []).append(v)
+        try:
+            limit = min(int(q.get("limit", PAGE_DEFAULT)), PAGE_MAX)
+            offset = int(q.get("offset", 0))
+        except ValueError:
+            return rest_error(400, "Invalid Input Provided", 2001, ["limit/offset not integers"])
+        if offset + limit > OFFSET_CEILING:
+            return rest_error(400, "Arguments Caused Error", 2002,
+                              ["Offset+limit exceeds maximum allowed value of 10000."])
+        until = parse_iso(q["until"]) if "until" in q else datetime.datetime.now().timestamp()
+        since = parse_iso(q["since"]) if "since" in q else until - 30 * 86400
+        if since is None or until is None:
+            return rest_error(400, "Invalid Input Provided", 2001, ["since/until not dates"])
+        teams = set(multi.get("team_ids[]", []))
+        overview = q.get("is_overview") == "true"
+        with self._lock:
+            chosen = [(at, e) for at, e in self._log_entries
+                      if since <= at < until and e["id"] not in self._hidden
+                      and (not teams or teams & {t["id"] for t in e.get("teams", [])})
+                      and (not overview or e["type"] in ("trigger_log_entry",
+                                                         "acknowledge_log_entry",
+                                                         "resolve_log_entry"))]
+            # Newest first; within a second, reversed ids: not the order asked for.
+            chosen.sort(key=lambda x: (x[0], x[1]["id"]), reverse=True)
+            page = copy.deepcopy([e for _, e in chosen[offset:offset + limit]])
+            if "incidents" in multi.get("include[]", []):
+                for e in page:
+                    inc = self._incidents.get(e["incident"]["id"])
+                    if inc is not None:
+                        e["incident"] = copy.deepcopy(inc)
+            total = len(chosen)
+        return 200, {"log_entries": page, "limit": limit, "offset": offset,
+                     "more": offset + len(page) < total,
+                     "total": total if q.get("total") == "true" else None}
+
+    def _webhook_subscriptions(self, method, segs, q):
+        """List, get and enable webhook subscriptions."""
+        with self._lock:
+            if len(segs) == 1 and method == "GET":
+                subs = copy.deepcopy(list(self._subscriptions.values()))
+                limit = min(int(q.get("limit", PAGE_DEFAULT)), PAGE_MAX)
+                offset = int(q.get("offset", 0))
+                page = subs[offset:offset + limit]
+                return 200, {"webhook_subscriptions": page, "limit": limit, "offset": offset,
+                             "more": offset + len(page) < len(subs),
+                             "total": len(subs) if q.get("total") == "true" else None}
+            sub = self._subscriptions.get(segs[1]) if len(segs) > 1 else None
+            if sub is None:
+                return rest_error(404, "Not Found", 2100)
+            if len(segs) == 2 and method == "GET":
+                return 200, {"webhook_subscription": copy.deepcopy(sub)}
+            # POST .../enable
+            sub["delivery_method"]["temporarily_disabled"] = False
+            return 200, {"webhook_subscription": copy.deepcopy(sub)}
+
     def _write(self, method, segs, name, collection, body):
         """POST or PUT: echo the wrapped entity back with an id, as PagerDuty does."""
         body = body if isinstance(body, dict) else {}
@@ -369,12 +570,37 @@ class PdStandIn:
                      "dedup_key": body.get("dedup_key") or uuid.uuid4().hex}
 
 
+def demo_entries(n, now=None):
+    """n incidents of the last hour, each triggered, notified, acknowledged, noted, resolved."""
+    import time
+    now = int(now or time.time())
+    incs, entries = [], []
+    steps = (("trigger_log_entry", 0, {}), ("notify_log_entry", 20, {}),
+             ("acknowledge_log_entry", 120, {}),
+             ("annotate_log_entry", 300, {"channel": {"type": "note",
+                                                      "summary": "restarted the service"}}),
+             ("resolve_log_entry", 600, {}))
+    for k in range(n):
+        start = now - 3000 + k * 400
+        inc = incident("PDEMO%02d" % (k + 1), status="resolved", number=k + 1,
+                       created_at=iso(start), urgency=("high", "low")[k % 2])
+        incs.append(inc)
+        for kind, after, extra in steps:
+            entries.append(log_entry(kind, inc["id"], start + after, **extra))
+    return entries, incs
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="PagerDuty REST + Events API stand-in")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--api-key", default="standin-api-key")
+    ap.add_argument("--demo", type=int, default=0, metavar="N",
+                    help="log entries of N incidents of the last hour, to poll")
     args = ap.parse_args(argv)
     standin = PdStandIn(api_key=args.api_key, port=args.port).start()
+    if args.demo:
+        entries, incs = demo_entries(args.demo)
+        standin.add_log_entries(entries, incidents=incs)
     print("listening on %s:%d" % (standin.host, standin.port), flush=True)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: done.set())

@@ -17,6 +17,14 @@ in the one-line JSON error), and is listed in the output. The Events API
 v1 (incident.create.events_v1) has no spec in shared/: it is listed as not
 checked, and any other action outside the specs fails.
 
+The sensor's requests are checked the same way: `poll --once` (GET
+/log_entries with since, until, include[], is_overview, team_ids[], total
+and paging), and serve's subscription watchdog (GET /webhook_subscriptions,
+GET /webhook_subscriptions/{id} and POST .../enable). Prism's example
+subscription is active, so the watchdog would never ask to enable it: a
+small proxy in front of Prism passes every request through unchanged and
+marks that example disabled (temporarily_disabled: true) on its way back.
+
 Prism reads a patched copy of the specs (tests/prism/patch_spec.py, written
 to a temporary directory; nothing from shared/ is copied into the
 repository): PagerDuty requires Accept: application/vnd.pagerduty+json;
@@ -30,17 +38,21 @@ Prism that cannot be installed or started is a failure, not a skip.
 Needs PD_BIN and PD_SHARED_DIR (ctest sets both).
 """
 
+import http.client
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.environ.get("PD_SOURCE_DIR", os.path.join(HERE, "..", ".."))
@@ -146,6 +158,54 @@ def request(url, method="GET", headers=None, body=None):
             return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
     except urllib.error.HTTPError as e:
         return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+class DisablingProxy:
+    """Passes requests to Prism; GET /webhook_subscriptions/{id} comes back disabled."""
+
+    def __init__(self, upstream_port):
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, fmt, *args):
+                pass
+
+            def forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                r = conn.getresponse()
+                data = r.read()
+                conn.close()
+                path = self.path.split("?")[0]
+                if (self.command == "GET" and r.status == 200
+                        and re.match(r"^/webhook_subscriptions/[^/]+$", path)):
+                    doc = json.loads(data)
+                    doc["webhook_subscription"]["delivery_method"]["temporarily_disabled"] = True
+                    data = json.dumps(doc).encode()
+                self.send_response(r.status)
+                for k, v in r.getheaders():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def rest_headers(**extra):
@@ -370,6 +430,99 @@ class TestConformance(unittest.TestCase):
         for name in outside:
             print("conformance: %s not checked: its API (%s) has no spec in shared/specs"
                   % (name, NOT_IN_SPECS[name]), file=sys.stderr)
+
+
+    # -- the sensor ------------------------------------------------------------
+
+    def sensor_config(self, name, api_url, **extra):
+        """A config for poll/serve against api_url, in its own directory."""
+        work = os.path.join(self.work, name)
+        os.makedirs(work, exist_ok=True)
+        cfg = {"api_key": API_KEY,
+               "pagerduty": {"api_url": api_url, "timeout_ms": 20000, "max_retries": 0},
+               "webhook": {"listen": ["127.0.0.1:0"]},
+               "st2": {"sink_file": "triggers.jsonl"},
+               "spool": {"path": "spool", "durability": "os"},
+               "poll": {"mode": "only", "interval_s": 1, "team_ids": ["PQ9K7I8"]},
+               "log": {"level": "info"}}
+        for section, values in extra.items():
+            cfg.setdefault(section, {}).update(values)
+        path = os.path.join(work, "config.yaml")
+        with open(path, "w") as f:
+            json.dump(cfg, f)
+        return path
+
+    def rest_violations(self, offset):
+        self.rest.settle()
+        text = self.rest.text(offset)
+        return text, VIOLATION.findall(text)
+
+    def test_poller_conforms(self):
+        """poll --once: GET /log_entries and its pages as the spec allows."""
+        config = self.sensor_config("poll", self.rest.url)
+        before = self.rest.offset()
+        p = subprocess.run([PD_BIN, "poll", "--once", "--since", "1h", "--dry-run", "-c", config],
+                           capture_output=True, text=True, timeout=120, cwd=self.work)
+        text, violations = self.rest_violations(before)
+        self.assertEqual(violations, [], text[-3000:])
+        gets = re.findall(r"\[HTTP SERVER\] get /log_entries", text)
+        self.assertGreaterEqual(len(gets), 1, text[-2000:])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for line in p.stdout.splitlines():
+            self.assertTrue(json.loads(line)["trigger"].startswith("pagerduty.incident."))
+
+    def serve_until(self, config, patterns, offset):
+        """Runs serve until Prism's log (after offset) shows every pattern; returns serve's log."""
+        log = open(os.path.join(os.path.dirname(config), "serve.log"), "wb")
+        proc = subprocess.Popen([PD_BIN, "serve", "-c", config], stdout=log, stderr=log,
+                                cwd=self.work)
+        try:
+            deadline = time.monotonic() + 120
+            while not all(re.search(p, self.rest.text(offset)) for p in patterns):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    with open(log.name, "rb") as f:
+                        raise AssertionError("serve: %s never reached Prism (exit %s): %s" % (
+                            patterns, proc.poll(), f.read().decode("utf-8", "replace")[-2000:]))
+                time.sleep(0.1)
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(60)
+            log.close()
+        self.assertEqual(proc.returncode, 0)
+        with open(log.name, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def test_watchdog_conforms(self):
+        """serve's watchdog: get one, list, enable; and its polls, all as the spec allows."""
+        proxy = DisablingProxy(self.rest.port)
+        try:
+            sub = self.rest_spec_example_subscription()
+            config = self.sensor_config("watch-id", "http://127.0.0.1:%d" % proxy.port,
+                                        webhook={"subscription_ids": [sub["id"]],
+                                                 "reenable": True})
+            before = self.rest.offset()
+            logs = self.serve_until(config, [r"post /webhook_subscriptions/%s/enable" % sub["id"],
+                                             r"get /log_entries"], before)
+            text, violations = self.rest_violations(before)
+            self.assertEqual(violations, [], text[-3000:])
+            self.assertIn("get /webhook_subscriptions/%s" % sub["id"], text)
+            self.assertIn("get /log_entries", text)
+            self.assertIn("re-enabled", logs)
+
+            config = self.sensor_config("watch-url", self.rest.url,
+                                        webhook={"public_url": sub["delivery_method"]["url"]})
+            before = self.rest.offset()
+            self.serve_until(config, [r"get /webhook_subscriptions\b"], before)
+            text, violations = self.rest_violations(before)
+            self.assertEqual(violations, [], text[-3000:])
+        finally:
+            proxy.stop()
+
+    def rest_spec_example_subscription(self):
+        """The subscription of the spec's GetSubscriptionExample (what Prism answers)."""
+        ex = self.rest_spec["components"]["examples"]["GetSubscriptionExample"]
+        return ex["value"]["webhook_subscription"]
 
 
 if __name__ == "__main__":

@@ -155,8 +155,15 @@ test_defaults(void **state)
 	assert_string_equal(cfg->spool_path, "/var/lib/st2-pagerduty/spool");
 	assert_int_equal(cfg->spool_durability, DURABILITY_FSYNC);
 	assert_int_equal(cfg->spool_max_events, 1000000);
-	assert_int_equal(cfg->poll_enabled, 0);
+	assert_null(cfg->webhook_public_url);
+	assert_int_equal(cfg->webhook_subscription_ids.n, 0);
+	assert_int_equal(cfg->webhook_reenable, 0);
+	assert_int_equal(cfg->poll_mode, POLL_OFF);
 	assert_int_equal(cfg->poll_interval_s, 30);
+	assert_int_equal(cfg->poll_lag_s, 60);
+	assert_int_equal(cfg->poll_backfill_max_s, 86400);
+	assert_int_equal(cfg->poll_service_ids.n, 0);
+	assert_int_equal(cfg->poll_team_ids.n, 0);
 	assert_int_equal(cfg->log_level, LOG_INFO);
 	assert_int_equal(cfg->log_format, LOG_FORMAT_TEXT);
 	config_free(cfg);
@@ -375,7 +382,18 @@ static const struct bad_case {
     {"webhook:\n  max_body_bytes: 16777217\n",
      ":2: webhook.max_body_bytes: 16777217 is out of range (1024..16777216)"},
     {"spool:\n  max_events: 0\n", ":2: spool.max_events: 0 is out of range (1..1000000000)"},
-    {"poll:\n  interval_s: 4\n", ":2: poll.interval_s: 4 is out of range (5..3600)"},
+    {"poll:\n  interval_s: 0\n", ":2: poll.interval_s: 0 is out of range (1..3600)"},
+    {"poll:\n  interval_s: 3601\n", ":2: poll.interval_s: 3601 is out of range (1..3600)"},
+    {"poll:\n  backfill_max_s: 604801\n",
+     ":2: poll.backfill_max_s: 604801 is out of range (60..604800)"},
+    {"poll:\n  mode: sometimes\n",
+     ":2: poll.mode: bad value \"sometimes\" (one of: off, only, backfill)"},
+    /* A key of an earlier version says what replaced it. */
+    {"poll:\n  enabled: true\n",
+     ":2: poll.enabled: replaced by poll.mode: off, only (poll instead of webhooks) or "
+     "backfill (webhooks first, the poller fills their gaps)"},
+    {"webhook:\n  public_url: hooks.example.com\n",
+     ":2: webhook.public_url: expected an http:// or https:// URL, got \"hooks.example.com\""},
     {"log:\n  level: loud\n",
      ":2: log.level: bad value \"loud\" (one of: error, warn, info, debug)"},
     {"log:\n  format: xml\n", ":2: log.format: bad value \"xml\" (one of: text, json)"},
@@ -511,6 +529,9 @@ test_good_values(void **state)
 	              "  path: /hooks/pd\n"
 	              "  secrets: [\"one\", 'two', three]\n"
 	              "  max_body_bytes: 16777216\n"
+	              "  public_url: https://hooks.example.com/pd/\n"
+	              "  subscription_ids: [PSUB001, PSUB002]\n"
+	              "  reenable: yes\n"
 	              "st2:\n"
 	              "  api_url: http://127.0.0.1:9101\n"
 	              "  auth_token: tok\n"
@@ -519,8 +540,12 @@ test_good_values(void **state)
 	              "  durability: OS\n"
 	              "  max_events: 1000000000\n"
 	              "poll:\n"
-	              "  enabled: On\n"
+	              "  mode: Backfill\n"
 	              "  interval_s: 3600\n"
+	              "  lag_s: 0\n"
+	              "  backfill_max_s: 604800\n"
+	              "  service_ids: [PSVC001]\n"
+	              "  team_ids: [PT1, PT2]\n"
 	              "log:\n"
 	              "  level: Debug\n"
 	              "  format: json\n");
@@ -544,8 +569,16 @@ test_good_values(void **state)
 	assert_int_equal(cfg->st2_verify_tls, 0);
 	assert_int_equal(cfg->spool_durability, DURABILITY_OS);
 	assert_int_equal(cfg->spool_max_events, 1000000000);
-	assert_int_equal(cfg->poll_enabled, 1);
+	assert_string_equal(cfg->webhook_public_url, "https://hooks.example.com/pd");
+	assert_int_equal(cfg->webhook_subscription_ids.n, 2);
+	assert_string_equal(cfg->webhook_subscription_ids.v[1], "PSUB002");
+	assert_int_equal(cfg->webhook_reenable, 1);
+	assert_int_equal(cfg->poll_mode, POLL_BACKFILL);
 	assert_int_equal(cfg->poll_interval_s, 3600);
+	assert_int_equal(cfg->poll_lag_s, 0);
+	assert_int_equal(cfg->poll_backfill_max_s, 604800);
+	assert_string_equal(cfg->poll_service_ids.v[0], "PSVC001");
+	assert_int_equal(cfg->poll_team_ids.n, 2);
 	assert_int_equal(cfg->log_level, LOG_DEBUG);
 	assert_int_equal(cfg->log_format, LOG_FORMAT_JSON);
 	config_free(cfg);
@@ -790,17 +823,18 @@ assert_needs(const char *yaml, int needs, const char *const *want, size_t nwant)
 static void
 test_check_needs(void **state)
 {
-	static const char *const no_secret[] = {": webhook.secrets: required by serve but not set"};
+	static const char *const no_secret[] = {
+	    ": webhook.secrets: required by serve but not set (unless poll.mode is only)"};
 	static const char *const serve_cred[] = {
 	    ": st2.api_key: required by serve but not set (or set st2.auth_token)"};
-	static const char *const poll[] = {
-	    ": poll.enabled: the polling sensor is not available in this version"};
+	static const char *const poll_key[] = {
+	    ": api_key: required by serve when poll.mode is backfill"};
 	static const char *const st2_all[] = {
 	    ": st2.api_url: required by register but not set",
 	    ": st2.api_key: required by register but not set (or set st2.auth_token)"};
 	static const char *const st2_cred[] = {
 	    ": st2.api_key: required by register but not set (or set st2.auth_token)"};
-	static const char *const no_api_key[] = {": api_key: required by run but not set"};
+	static const char *const no_api_key[] = {": api_key: required by run and poll but not set"};
 	struct pd_strlist problems = {NULL, 0};
 	struct pd_config *cfg;
 
@@ -813,10 +847,18 @@ test_check_needs(void **state)
 	             serve_cred, 1);
 	assert_needs("webhook:\n  secrets: [s]\nst2:\n  api_url: http://st2\n  auth_token: t\n",
 	             CONFIG_NEED_SERVE, NULL, 0);
-	assert_needs("webhook:\n  secrets: [s]\npoll:\n  enabled: true\n", CONFIG_NEED_SERVE, poll,
+	/* The sensor reads PagerDuty: serve needs the API key when it polls. */
+	assert_needs("webhook:\n  secrets: [s]\npoll:\n  mode: backfill\n", CONFIG_NEED_SERVE,
+	             poll_key, 1);
+	assert_needs("api_key: k\nwebhook:\n  secrets: [s]\npoll:\n  mode: backfill\n",
+	             CONFIG_NEED_SERVE, NULL, 0);
+	/* Polling only, no webhook secret is needed (the receiver then answers 401). */
+	assert_needs("api_key: k\npoll:\n  mode: only\n", CONFIG_NEED_SERVE, NULL, 0);
+	assert_needs("poll:\n  mode: only\n", CONFIG_NEED_SERVE,
+	             (const char *const[]){": api_key: required by serve when poll.mode is only"},
 	             1);
-	/* poll.enabled only matters to serve. */
-	assert_needs("poll:\n  enabled: true\n", CONFIG_NEED_PD | CONFIG_NEED_ST2,
+	/* poll.mode only matters to serve. */
+	assert_needs("poll:\n  mode: only\n", CONFIG_NEED_PD | CONFIG_NEED_ST2,
 	             (const char *const[]){st2_all[0], st2_all[1], no_api_key[0]}, 3);
 	assert_needs("", CONFIG_NEED_ST2, st2_all, 2);
 	assert_needs("st2:\n  api_url: https://st2/api\n", CONFIG_NEED_ST2, st2_cred, 1);
@@ -830,7 +872,8 @@ test_check_needs(void **state)
 	/* Never loaded: the problems still say where they come from. */
 	cfg = config_new();
 	assert_int_equal(config_check_needs(cfg, CONFIG_NEED_PD, &problems), PD_ERR_CONFIG);
-	assert_string_equal(problems.v[0], "(defaults): api_key: required by run but not set");
+	assert_string_equal(problems.v[0],
+	                    "(defaults): api_key: required by run and poll but not set");
 	strlist_free(&problems);
 	config_free(cfg);
 }
@@ -950,7 +993,7 @@ test_cmd_check_config(void **state)
 
 	write_text(cfgpath, "webhook:\n  secrets: [s]\n");
 	assert_int_equal(run_check_config(5, run_argv, &out, &err), pd_err_exit(PD_ERR_CONFIG));
-	want = xasprintf("%s: api_key: required by run but not set\n", cfgpath);
+	want = xasprintf("%s: api_key: required by run and poll but not set\n", cfgpath);
 	assert_string_equal(err, want);
 	free(want);
 	free(out);

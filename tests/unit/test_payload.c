@@ -949,6 +949,93 @@ test_schema_rejects(void **state)
 }
 
 /* Runs every test of this file. */
+/* RFC 3339 as PagerDuty writes it, to the millisecond; anything else is refused. */
+static void
+test_parse_time(void **state)
+{
+	static const struct {
+		const char *text;
+		int64_t ms; /* -1: refused */
+	} cases[] = {
+	    {"2026-11-27T09:40:00Z", 1795772400000LL},
+	    {"2026-11-27T09:40:00.123Z", 1795772400123LL},
+	    {"2026-11-27T09:40:00.1234567Z", 1795772400123LL},
+	    {"2026-11-27 09:40:00Z", 1795772400000LL},
+	    {"2026-11-27T10:40:00+01:00", 1795772400000LL},
+	    {"2026-11-27T01:40:00.5-08:00", 1795772400500LL},
+	    {"1970-01-01T00:00:00Z", 0},
+	    {"2026-11-27T09:40:00", -1},
+	    {"2026-11-27T09:40Z", -1},
+	    {"2026-13-27T09:40:00Z", -1},
+	    {"2026-11-27T09:40:00.Z", -1},
+	    {"2026-11-27T09:40:00Zjunk", -1},
+	    {"2026-11-27T09:40:00+0100", -1},
+	    {"yesterday", -1},
+	    {"", -1},
+	};
+	int64_t ms;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (cases[i].ms == -1) {
+			if (parse_time_ms(cases[i].text, &ms) != PD_ERR_VALIDATION)
+				fail_msg("\"%s\" was accepted", cases[i].text);
+			continue;
+		}
+		if (parse_time_ms(cases[i].text, &ms) != PD_OK)
+			fail_msg("\"%s\" was refused", cases[i].text);
+		assert_int_equal(ms, cases[i].ms);
+	}
+	assert_int_equal(parse_time_ms(NULL, &ms), PD_ERR_VALIDATION);
+}
+
+/*
+ * The transition key (incident, event type, second) is the same whichever
+ * builder made the event, and absent for events about no incident.
+ */
+static void
+test_transition_keys(void **state)
+{
+	struct spool_event *ev;
+	json_t *root, *event;
+
+	(void)state;
+	assert_int_equal(
+	    payload_from_webhook(sample_priority, strlen(sample_priority), "W1", NULL, &ev), PD_OK);
+	assert_string_equal(ev->transition, "PGR0VU2|incident.priority_updated|1601664322");
+	assert_int_equal(ev->polled, 0);
+	spool_event_free(ev);
+	/* A note: its incident is data.incident. */
+	assert_int_equal(payload_from_webhook(sample_note, strlen(sample_note), NULL, NULL, &ev),
+	                 PD_OK);
+	assert_string_equal(ev->transition, "PGR0VU2|incident.annotated|1614692111");
+	spool_event_free(ev);
+	/* About a service, or a ping: no incident, no key. */
+	assert_int_equal(
+	    payload_from_webhook(sample_service, strlen(sample_service), NULL, NULL, &ev), PD_OK);
+	assert_null(ev->transition);
+	spool_event_free(ev);
+	assert_int_equal(payload_from_webhook(sample_ping, strlen(sample_ping), NULL, NULL, &ev),
+	                 PD_OK);
+	assert_null(ev->transition);
+	spool_event_free(ev);
+
+	/* The tree way (the poller's): the same key, and it says it was polled. */
+	root = parse(sample_priority);
+	event = json_object_get(root, "event");
+	assert_int_equal(payload_from_event(event, NULL, NULL, "poll", &ev), PD_OK);
+	assert_string_equal(ev->transition, "PGR0VU2|incident.priority_updated|1601664322");
+	assert_int_equal(ev->polled, 1);
+	spool_event_free(ev);
+	/* A time that is no RFC 3339 date is passed on, but keys nothing. */
+	json_object_set_new(event, "occurred_at", json_string("last Tuesday"));
+	assert_int_equal(payload_from_event(event, NULL, NULL, "poll", &ev), PD_OK);
+	assert_null(ev->transition);
+	spool_event_free(ev);
+	json_decref(root);
+}
+
 int
 main(void)
 {
@@ -970,6 +1057,8 @@ main(void)
 	    cmocka_unit_test(test_nul_in_id),
 	    cmocka_unit_test(test_go_pagerduty_vector),
 	    cmocka_unit_test(test_schema_rejects),
+	    cmocka_unit_test(test_parse_time),
+	    cmocka_unit_test(test_transition_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

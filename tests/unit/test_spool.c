@@ -653,6 +653,178 @@ test_migrate_v2(void **state)
 }
 
 /*
+ * A version 4 spool (the last release's) gets its events' transition and
+ * source columns and their index; its rows, meta values, dedup and seqs
+ * carry over.
+ */
+static void
+test_migrate_v4(void **state)
+{
+	struct harness *h = *state;
+	struct spool_event **v, *ev;
+	size_t n;
+	char *cursor;
+
+	assert_int_equal(mkdir(h->dir, 0750), 0);
+	db_exec(
+	    h, "PRAGMA journal_mode = WAL;"
+	       "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	       " event_id TEXT NOT NULL UNIQUE, webhook_id TEXT UNIQUE, event_type TEXT,"
+	       " \"trigger\" TEXT, order_key TEXT, received_ms INTEGER NOT NULL,"
+	       " state INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+	       " next_attempt_ms INTEGER NOT NULL DEFAULT 0, delivered_ms INTEGER,"
+	       " dead_ms INTEGER, last_error TEXT, dead_reason TEXT);"
+	       "CREATE TABLE payloads (seq INTEGER PRIMARY KEY, payload TEXT NOT NULL);"
+	       "CREATE INDEX events_pending ON events (seq) WHERE state = 0;"
+	       "CREATE INDEX events_delivered ON events (delivered_ms) WHERE state = 1;"
+	       "CREATE INDEX events_dead ON events (seq) WHERE state = 2;"
+	       "CREATE TRIGGER payloads_move AFTER UPDATE OF seq ON events BEGIN"
+	       " UPDATE payloads SET seq = new.seq WHERE seq = old.seq; END;"
+	       "CREATE TRIGGER payloads_delete AFTER DELETE ON events BEGIN"
+	       " DELETE FROM payloads WHERE seq = old.seq; END;"
+	       "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	       "CREATE INDEX events_delivered_key ON events (order_key, seq) WHERE state = 1;"
+	       "INSERT INTO events (seq, event_id, webhook_id, event_type, \"trigger\", order_key,"
+	       " received_ms) VALUES (7, 'v4-pending', 'w-7', 'incident.triggered',"
+	       " 'pagerduty.incident.triggered', 'incident:P1', 1000);"
+	       "INSERT INTO payloads (seq, payload) VALUES (7, '{\"p\":7}');"
+	       "INSERT INTO events (seq, event_id, event_type, \"trigger\", order_key, received_ms,"
+	       " state, delivered_ms) VALUES (8, 'v4-delivered', 'incident.resolved',"
+	       " 'pagerduty.incident.resolved', 'incident:P2', 2000, 1, 3000);"
+	       "INSERT INTO payloads (seq, payload) VALUES (8, '{\"p\":8}');"
+	       "INSERT INTO meta (key, value) VALUES ('poll.cursor', '2026-11-29T00:00:00Z');"
+	       "PRAGMA user_version = 4;");
+
+	h_open(h, 0);
+	assert_int_equal(db_int(h, "PRAGMA user_version"), SPOOL_SCHEMA_VERSION);
+	assert_int_equal(db_int(h, "SELECT count(*) FROM pragma_index_list('events') WHERE name ="
+	                           " 'events_transition'"),
+	                 1);
+	assert_int_equal(db_int(h, "SELECT count(*) FROM events WHERE transition IS NULL AND "
+	                           "source IS NULL"),
+	                 2);
+	cursor = spool_meta_get(h->s, "poll.cursor");
+	assert_string_equal(cursor, "2026-11-29T00:00:00Z");
+	free(cursor);
+	n = fetch_all(h, &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->event_id, "v4-pending");
+	assert_string_equal(v[0]->payload, "{\"p\":7}");
+	free_fetched(v, n);
+
+	/* Old ids still dedup; a new keyed event is stored with its key and source. */
+	h_submit(h, 0, mkev("v4-delivered", NULL, "P2", 1));
+	ev = mkev("v5-new", NULL, "P3", 1);
+	ev->transition = xstrdup("P3|incident.triggered|1795772400");
+	ev->polled = 1;
+	h_submit(h, 1, ev);
+	h_wait(h, 2);
+	assert_int_equal(h->rec[0].duplicate, 1);
+	assert_int_equal(h->rec[1].duplicate, 0);
+	assert_true(pending_seq(h, "v5-new") > 8);
+	spool_close(h->s);
+	h->s = NULL;
+	assert_int_equal(db_int(h, "SELECT count(*) FROM events WHERE event_id = 'v5-new' AND "
+	                           "transition = 'P3|incident.triggered|1795772400' AND "
+	                           "source = 'poll'"),
+	                 1);
+}
+
+/* An event of one transition, from a webhook (polled 0) or the poller (1). */
+static struct spool_event *
+mkev_t(const char *id, const char *incident, const char *transition, int polled)
+{
+	struct spool_event *ev = mkev(id, NULL, incident, 1);
+
+	ev->transition = xstrdup(transition);
+	ev->polled = polled;
+	return ev;
+}
+
+/*
+ * One transition, two ways (spool.c's DESIGN): the other source's twin is
+ * a duplicate, stored delivered without an order key or payload; a source's
+ * own repeats are not twins; counts pair arrivals one to one.
+ */
+static void
+test_transitions(void **state)
+{
+	struct harness *h = *state;
+	struct spool_stats st;
+	int i = 0;
+
+	h_open(h, 0);
+	/* The webhook first, then the same transition polled: one trigger. */
+	h_submit(h, i++, mkev_t("W1", "PA", "PA|incident.triggered|100", 0));
+	h_wait(h, i);
+	h_submit(h, i++, mkev_t("L1", "PA", "PA|incident.triggered|100", 1));
+	h_wait(h, i);
+	assert_int_equal(h->rec[0].duplicate, 0);
+	assert_int_equal(h->rec[1].duplicate, 1);
+	/* Read again after a restart: a duplicate by its id, not counted twice. */
+	h_reopen(h, 0);
+	h_submit(h, i++, mkev_t("L1", "PA", "PA|incident.triggered|100", 1));
+	h_wait(h, i);
+	assert_int_equal(h->rec[2].duplicate, 1);
+	assert_int_equal(db_int(h, "SELECT count(*) FROM events WHERE transition = "
+	                           "'PA|incident.triggered|100'"),
+	                 2);
+
+	/* Polled first, the webhook late (PagerDuty retrying): still one. */
+	h_submit(h, i++, mkev_t("L2", "PB", "PB|incident.resolved|200", 1));
+	h_wait(h, i);
+	h_submit(h, i++, mkev_t("W2", "PB", "PB|incident.resolved|200", 0));
+	h_wait(h, i);
+	assert_int_equal(h->rec[3].duplicate, 0);
+	assert_int_equal(h->rec[4].duplicate, 1);
+
+	/*
+	 * Two notes in one second: two webhooks, both emitted; their two log
+	 * entries are their twins; a third log entry (a note the webhooks lost)
+	 * is emitted. All in one batch, too.
+	 */
+	h_submit(h, i++, mkev_t("W3a", "PC", "PC|incident.annotated|300", 0));
+	h_submit(h, i++, mkev_t("W3b", "PC", "PC|incident.annotated|300", 0));
+	h_submit(h, i++, mkev_t("L3a", "PC", "PC|incident.annotated|300", 1));
+	h_submit(h, i++, mkev_t("L3b", "PC", "PC|incident.annotated|300", 1));
+	h_submit(h, i++, mkev_t("L3c", "PC", "PC|incident.annotated|300", 1));
+	h_wait(h, i);
+	assert_int_equal(h->rec[5].duplicate, 0);
+	assert_int_equal(h->rec[6].duplicate, 0);
+	assert_int_equal(h->rec[7].duplicate, 1);
+	assert_int_equal(h->rec[8].duplicate, 1);
+	assert_int_equal(h->rec[9].duplicate, 0);
+	/* Another second, another type or another incident is another transition. */
+	h_submit(h, i++, mkev_t("L4", "PC", "PC|incident.annotated|301", 1));
+	h_submit(h, i++, mkev_t("L5", "PC", "PC|incident.acknowledged|300", 1));
+	h_submit(h, i++, mkev_t("L6", "PD", "PD|incident.annotated|300", 1));
+	h_wait(h, i);
+	assert_int_equal(h->rec[10].duplicate + h->rec[11].duplicate + h->rec[12].duplicate, 0);
+
+	/* A twin is on record, delivered (by its other half), but never sent. */
+	spool_stats(h->s, &st);
+	assert_int_equal(st.pending, 8);   /* W1 L2 W3a W3b L3c L4 L5 L6 */
+	assert_int_equal(st.delivered, 4); /* L1 W2 L3a L3b */
+	assert_int_equal(db_int(h,
+	                        "SELECT count(*) FROM events WHERE state = 1 AND order_key IS "
+	                        "NULL AND last_error LIKE 'not sent:%' AND (SELECT count(*) FROM "
+	                        "payloads WHERE payloads.seq = events.seq) = 0"),
+	                 4);
+	assert_int_equal(db_int(h, "SELECT count(*) FROM events WHERE event_id = 'W2' AND "
+	                           "source = 'webhook' AND last_error = 'not sent: the poller "
+	                           "brought the same transition'"),
+	                 1);
+	/*
+	 * A twin newer than a pending event of its incident does not make the
+	 * repair at open take that event for delivered.
+	 */
+	h_reopen(h, 0);
+	spool_stats(h->s, &st);
+	assert_int_equal(st.pending, 8);
+	assert_true(pending_seq(h, "W3a") > 0);
+}
+
+/*
  * While the spool stays open, the WAL is copied back into spool.db (by the
  * checkpointer thread) instead of growing with every event.
  */
@@ -1302,6 +1474,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_outcomes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_v2, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_v4, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_transitions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_close_runs_callbacks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_failure, setup, teardown),

@@ -1,0 +1,190 @@
+/*
+ * poll_cmd.c: `st2-pagerduty poll --once [--since TIME] [--dry-run]`, one
+ * pass of the poller, for operators checking credentials and the mapping
+ * before turning the sensor on, or looking back on purpose.
+ *
+ * It reads from the saved cursor (less the overlap; serve's window) or
+ * from --since, up to now (less poll.lag_s in backfill mode), and prints
+ * every trigger it spooled as a JSON line, {"trigger": ..., "payload":
+ * ...}, like the sink file. The events go into the spool, where serve's
+ * forwarder delivers them (at once if serve is running, else at its next
+ * start): one path to StackStorm. With --dry-run it prints what the window
+ * maps to and writes nothing. It never moves the cursor: that is serve's,
+ * and the spool's dedup keeps a window read twice from being emitted
+ * twice. A summary goes to stderr.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "st2pd.h"
+
+#define POLL_USAGE "usage: st2-pagerduty poll --once [-c FILE] [--since TIME] [--dry-run]\n"
+
+/* Prints the usage and returns the usage exit status. */
+static int
+poll_cmd_usage(const char *why)
+{
+	if (why != NULL)
+		fprintf(stderr, "st2-pagerduty: poll: %s\n", why);
+	fputs(POLL_USAGE, stderr);
+	return pd_err_exit(PD_ERR_USAGE);
+}
+
+/* --since: an RFC 3339 time, or a duration back from now ("2h", "90m", "1d"). */
+static int
+poll_cmd_since(const char *text, int64_t now, int64_t *since)
+{
+	int64_t ms;
+
+	if (parse_time_ms(text, &ms) == PD_OK) {
+		*since = ms / 1000;
+		return 0;
+	}
+	if (parse_duration_ms(text, &ms) == PD_OK) {
+		*since = now - ms / 1000;
+		return 0;
+	}
+	return -1;
+}
+
+/* Runs one pass with the spool open (or, dry and with --since, without one). */
+static int
+poll_cmd_run(const struct pd_config *cfg, const char *since_text, int dry)
+{
+	struct event_base *base = NULL;
+	struct event *keep = NULL;
+	struct spool *spool = NULL;
+	struct poller *p = NULL;
+	struct poll_stats st;
+	struct timeval day = {86400, 0};
+	struct stat sb;
+	int64_t now = now_ms() / 1000, since, until;
+	char *db = xasprintf("%s/%s", cfg->spool_path, SPOOL_DB_FILE), *msg;
+	enum pd_err rc = PD_OK;
+	const json_t *e;
+	json_t *wrapped;
+	int status = 0;
+
+	if (since_text != NULL && poll_cmd_since(since_text, now, &since) != 0) {
+		free(db);
+		return poll_cmd_usage("--since: expected a time (2026-11-27T09:40:00Z) or a "
+		                      "duration back from now (90m, 2h, 1d)");
+	}
+	if (since_text == NULL && stat(db, &sb) != 0) {
+		fprintf(stderr, "st2-pagerduty: poll: no saved cursor (serve has not polled with "
+		                "this spool.path): give --since TIME\n");
+		free(db);
+		return pd_err_exit(PD_ERR_USAGE);
+	}
+	free(db);
+	if (evthread_use_pthreads() != 0 || (base = event_base_new()) == NULL)
+		fatal("libevent: cannot create the event loop");
+	/* The loop runs the spool's callbacks; this timer keeps it from returning idle. */
+	keep = evtimer_new(base, NULL, NULL);
+	evtimer_add(keep, &day);
+	if ((!dry || since_text == NULL) &&
+	    (rc = spool_open(cfg->spool_path, cfg->spool_durability, cfg->spool_max_events,
+	                     &spool)) != PD_OK) {
+		fprintf(stderr, "st2-pagerduty: poll: spool.path %s: %s\n", cfg->spool_path,
+		        pd_strerror(rc));
+		goto out;
+	}
+	if (!dry && (rc = spool_start(spool, base, NULL, NULL)) != PD_OK)
+		goto out;
+	p = poll_new(cfg, spool, base, dry ? POLL_DRY_RUN : 0, stdout);
+	if (since_text == NULL) {
+		if (!poll_load(p)) {
+			fprintf(stderr,
+			        "st2-pagerduty: poll: no saved cursor (serve has not polled "
+			        "with this spool.path): give --since TIME\n");
+			rc = PD_ERR_USAGE;
+			goto out;
+		}
+		poll_window_from_cursor(p, now, &since, &until);
+	} else {
+		until = cfg->poll_mode == POLL_BACKFILL ? now - cfg->poll_lag_s : now;
+	}
+	if (until <= since) {
+		fprintf(stderr, "st2-pagerduty: poll: nothing to read: the window ends before it "
+		                "starts\n");
+		goto out;
+	}
+	rc = poll_pass(p, since, until, &st);
+	fflush(stdout);
+	if (rc != PD_OK && (e = poll_last_error(p)) != NULL) {
+		/* run's one-line error: {"error": {"code", "message", "http_status", ...}} */
+		wrapped = json_pack("{s:O}", "error", (json_t *)e);
+		msg = json_dumps(wrapped, JSON_COMPACT);
+		fprintf(stderr, "%s\n", msg);
+		free(msg);
+		json_decref(wrapped);
+	} else if (rc != PD_OK) {
+		fprintf(stderr, "st2-pagerduty: poll: %s\n", pd_strerror(rc));
+	}
+	fprintf(stderr,
+	        "poll: %zu log entries read, %zu triggers %s, %zu duplicates, %zu without a V3 "
+	        "event, %zu filtered out, %zu window splits\n",
+	        st.read, st.emitted, dry ? "would be emitted" : "spooled", st.duplicates,
+	        st.unmapped, st.filtered, st.splits);
+
+out:
+	status = rc == PD_OK ? 0 : pd_err_exit(rc);
+	poll_free(p);
+	if (spool != NULL)
+		spool_close(spool);
+	if (keep != NULL)
+		event_free(keep);
+	if (base != NULL)
+		event_base_free(base);
+	return status;
+}
+
+/* `st2-pagerduty poll --once [--since TIME] [--dry-run]`. */
+int
+cmd_poll(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'}, {"once", no_argument, NULL, 'o'},
+	    {"since", required_argument, NULL, 's'},  {"dry-run", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	};
+	struct pd_config *cfg;
+	const char *path = NULL, *since = NULL;
+	int ch, once = 0, dry = 0, rc;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'o':
+			once = 1;
+			break;
+		case 's':
+			since = optarg;
+			break;
+		case 'n':
+			dry = 1;
+			break;
+		case 'h':
+			fputs(POLL_USAGE, stdout);
+			return 0;
+		default:
+			return poll_cmd_usage(NULL);
+		}
+	}
+	if (optind != argc)
+		return poll_cmd_usage("unexpected argument");
+	if (!once)
+		return poll_cmd_usage("--once is required: `serve` polls continuously");
+	cfg = cli_load_config(path, CONFIG_NEED_PD);
+	rc = poll_cmd_run(cfg, since, dry);
+	config_free(cfg);
+	return rc;
+}
