@@ -32,8 +32,6 @@
 
 #include "st2pd.h"
 
-#define RUN_USAGE "usage: st2-pagerduty run [-c FILE] ACTION [--name=VALUE ...]\n"
-
 /* Positional parameters of one action: st2 allows a handful. */
 #define RUN_MAX_POSITIONAL 32
 
@@ -437,9 +435,11 @@ run_print_result(json_t *out)
 }
 
 /* `run [-c FILE] ACTION [ARGS]`. */
-int
-cmd_run(int argc, char **argv)
+static int
+run_exec(const struct cli_args *args)
 {
+	int argc = args->argc;
+	char **argv = args->argv;
 	const char *cfgpath = NULL, *name = NULL, *a;
 	char **rest = xcalloc((size_t)argc + 1, sizeof *rest), *why = NULL, *msg;
 	const struct action *act;
@@ -448,7 +448,7 @@ cmd_run(int argc, char **argv)
 	int i, n = 0, help = 0, rc;
 	enum pd_err err;
 
-	for (i = 1; i < argc; i++) {
+	for (i = 0; i < argc; i++) {
 		a = argv[i];
 		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
 			if (i + 1 >= argc) {
@@ -469,8 +469,7 @@ cmd_run(int argc, char **argv)
 	if (name == NULL) {
 		free(rest);
 		if (help) {
-			printf(RUN_USAGE "\nRuns one action; `st2-pagerduty actions` lists them, "
-			                 "`run ACTION --help` describes one.\n");
+			cli_usage(args->entry, stdout, 1);
 			return 0;
 		}
 		return run_exit(PD_ERR_USAGE, "no action given: st2-pagerduty run [-c FILE] ACTION "
@@ -517,27 +516,17 @@ cmd_run(int argc, char **argv)
 }
 
 /* `actions [--json]`: every action, from the table run uses. */
-int
-cmd_actions(int argc, char **argv)
+#define ACTIONS_JSON 256 /* actions --json */
+
+/* `actions [--json]`: the action table, as a list or as JSON. */
+static int
+actions_exec(const struct cli_args *a)
 {
 	json_t *all;
 	size_t i;
-	int json = 0;
+	int json = cli_count(a, ACTIONS_JSON);
 	char *s;
 
-	for (i = 1; i < (size_t)argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
-			json = 1;
-		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < (size_t)argc) {
-			i++; /* accepted like everywhere; the list needs no config */
-		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: st2-pagerduty actions [--json]\n");
-			return 0;
-		} else {
-			fprintf(stderr, "usage: st2-pagerduty actions [--json]\n");
-			return pd_err_exit(PD_ERR_USAGE);
-		}
-	}
 	if (json) {
 		all = json_array();
 		for (i = 0; i < action_count; i++)
@@ -555,3 +544,27 @@ cmd_actions(int argc, char **argv)
 	printf("\n%zu actions. `st2-pagerduty run ACTION --help` describes one.\n", action_count);
 	return 0;
 }
+
+const struct cli_entry cmd_run_entry = {
+    .name = "run",
+    .operands = "ACTION [--name=VALUE ...]",
+    .summary = "run one PagerDuty action, as StackStorm does when a rule fires",
+    .help = "Arguments as st2's local-shell-script runner builds them: --name=value, a bare\n"
+            "--flag for true, positional ones where the action says. The JSON result goes\n"
+            "to stdout; a failure is one JSON error line on stderr and a non-zero exit.\n"
+            "`st2-pagerduty actions` lists the actions, `run ACTION --help` describes one.",
+    .flags = CLI_RAW,
+    .exec = run_exec,
+};
+
+static const struct cli_option actions_options[] = {
+    {"json", ACTIONS_JSON, NULL, "every action with its parameters, as JSON"},
+    {NULL, 0, NULL, NULL},
+};
+
+const struct cli_entry cmd_actions_entry = {
+    .name = "actions",
+    .summary = "list every action and its parameters",
+    .options = actions_options,
+    .exec = actions_exec,
+};

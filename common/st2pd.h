@@ -4,7 +4,8 @@
  * them, so this file is also the map of the program.
  *
  * Naming: each public function carries its module prefix (spool_, config_,
- * sig_, ...); subcommands are cmd_<name>(argc, argv) and return an exit code.
+ * sig_, ...); each subcommand is a struct cli_entry, cmd_<name>_entry, in
+ * its own file, whose handler returns an exit status.
  */
 #ifndef ST2PD_H
 #define ST2PD_H
@@ -162,11 +163,69 @@ void http_append(char **data, size_t *len, const char *p, size_t n);
 int http_header_value(const char *line, size_t n, const char *name, char **out);
 
 /* common/cli.c */
-struct pd_config;
+#define CLI_RAW      0x1 /* the handler reads its own arguments (run: st2's forms) */
+#define CLI_SIGNALS  0x2 /* serve: its signals are blocked before anything else runs */
+#define CLI_OWN_HELP 0x4 /* --help is passed on as option 'h' (spool: help per subcommand) */
+/* An option key below 128 is also its short form (-n); others are long only. */
+#define CLI_SHORT(key) ((key) > 0 && (key) < 128)
+
+/* One option of a command; -c FILE and -h/--help are every command's. */
+struct cli_option {
+	const char *name; /* --name */
+	int key;          /* a letter, also -x; or a code >= 128 */
+	const char *arg;  /* the value's name in usage ("TYPE"), NULL for a flag */
+	const char *help;
+};
+
+struct cli_args;
+
+/* One subcommand (tmux's cmd_entry): each command file exports one. */
+struct cli_entry {
+	const char *name;
+	const char *operands; /* the usage after the options: "DIR", "[FILE|-]", or NULL */
+	const char *summary;  /* one line: for --help, st2-pagerduty --help and README */
+	const char *help;     /* a paragraph more for --help, or NULL */
+	const struct cli_option *options; /* NULL-named end, or NULL */
+	int min_operands, max_operands;   /* max -1: no limit */
+	int flags;                        /* CLI_* */
+	int (*exec)(const struct cli_args *);
+};
+
+/* What cli_run found on the command line. */
+struct cli_args {
+	const struct cli_entry *entry;
+	const char *config; /* -c FILE, NULL for the default */
+	int argc;           /* the operands (CLI_RAW: every argument after the name) */
+	char **argv;
+	size_t nopts;
+	struct cli_opt {
+		int key;
+		const char *value; /* NULL for a flag */
+	} * opts;                  /* in the order given */
+};
+
+/* Every subcommand, in --help order; NULL-terminated (common/commands.c). */
+extern const struct cli_entry *const cli_commands[];
+const struct cli_entry *cli_find(const char *name);
+/* Parses argv (argv[0] is the command's name) by e and runs it: an exit status. */
+int cli_run(const struct cli_entry *, int argc, char **argv);
+const char *cli_value(const struct cli_args *, int key); /* the last value given, or NULL */
+int cli_count(const struct cli_args *, int key);         /* times given */
+/* The usage line; with full, the summary, help and options too. */
+void cli_usage(const struct cli_entry *, FILE *, int full);
+/* "name [-c FILE] [--opt ARG] OPERANDS" (config 0: without -c FILE); caller frees. */
+char *cli_synopsis(const struct cli_entry *, int config);
+/* "st2-pagerduty NAME: WHY" and the usage line on stderr; returns the usage exit status. */
+int cli_usage_error(const struct cli_entry *, const char *fmt, ...) PD_PRINTF(2, 3);
 /* Loads -c FILE (or the default) and prints every problem as file:line; NULL on any. */
 struct pd_config *cli_try_config(const char *path, int needs);
 /* The same, but exits with the config exit status on error. */
 struct pd_config *cli_load_config(const char *path, int needs);
+
+/* The commands, each defined in its file. */
+extern const struct cli_entry cmd_serve_entry, cmd_poll_entry, cmd_register_entry, cmd_pack_entry,
+    cmd_sign_entry, cmd_send_test_entry, cmd_check_config_entry, cmd_spool_entry, cmd_run_entry,
+    cmd_actions_entry;
 
 /* config/config.c */
 enum durability { DURABILITY_FSYNC = 0, DURABILITY_OS };
@@ -255,7 +314,6 @@ enum pd_err config_check_needs(const struct pd_config *, int needs, struct pd_st
 enum pd_err config_apply_env(struct pd_config *, struct pd_strlist *problems);
 /* Prints the effective configuration, secrets redacted. */
 void config_print(const struct pd_config *, FILE *);
-int cmd_check_config(int, char **);
 
 /* webhook/signature.c */
 /* Hex HMAC-SHA256 of body under secret; out gets 64 hex chars + NUL. */
@@ -267,7 +325,6 @@ void sig_compute(const char *secret, const void *body, size_t len, char out[65])
  */
 enum pd_err sig_verify(const char *header, const void *body, size_t len,
                        const struct pd_strlist *secrets);
-int cmd_sign(int, char **);
 
 /* webhook/metrics.c */
 enum metric_counter {
@@ -303,7 +360,6 @@ void metrics_observe_forward(double seconds);
 char *metrics_render(struct spool *);
 
 /* webhook/server.c */
-int cmd_serve(int, char **);
 /* SIG_BLOCK or SIG_UNBLOCK serve's signals (TERM, INT, HUP); see server.c. */
 void serve_mask_signals(int how);
 
@@ -344,7 +400,6 @@ void receive_free(struct receiver *);
 /* webhook/send_test.c */
 /* A realistic V3 envelope for type (NULL: incident.triggered). Caller frees. */
 char *send_test_sample(const char *event_type);
-int cmd_send_test(int, char **);
 
 /* triggers/catalog.c */
 struct event_type {
@@ -459,7 +514,6 @@ void spool_stats(struct spool *, struct spool_stats *);
 int spool_writable(struct spool *);
 
 /* triggers/spool_cmd.c */
-int cmd_spool(int, char **);
 
 /* triggers/forward.c */
 /* Starts the forwarder on a thread of its own; it loads what the spool holds. */
@@ -473,12 +527,10 @@ void forward_join(struct forwarder *);
 void forward_free(struct forwarder *);
 
 /* triggers/register.c */
-int cmd_register(int, char **);
 
 /* triggers/pack.c */
 /* Writes pack.yaml, config.schema.yaml, one triggers/NAME.yaml per type and README.md into dir. */
 enum pd_err pack_write(const char *dir);
-int cmd_pack(int, char **);
 
 /* sensor/map.c */
 /* A log entry type (the REST spec's LogEntry type) and its V3 twin. */
@@ -559,7 +611,6 @@ void sensor_join(struct sensor *);
 void sensor_free(struct sensor *);
 
 /* sensor/poll_cmd.c */
-int cmd_poll(int, char **);
 
 /* actions/pdclient.c */
 /* How a list answer is paged: offset/limit + more, or cursor + next_cursor. */
@@ -785,7 +836,5 @@ enum pd_err action_parse_args(const struct action *, int argc, char **argv, json
                               char **why);
 /* `run ACTION --help`: what the action calls, its parameters, an example. */
 void action_help(const struct action *, FILE *);
-int cmd_run(int, char **);
-int cmd_actions(int, char **);
 
 #endif /* ST2PD_H */

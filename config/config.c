@@ -41,7 +41,6 @@
  * same checks as the file's values.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1283,6 +1282,8 @@ config_check_email(const char *s)
 	return NULL;
 }
 
+#define CONFIG_FOR 256 /* check-config --for */
+
 /* What --for names, and the keys each requires. */
 static const struct {
 	const char *name;
@@ -1293,61 +1294,24 @@ static const struct {
     {"run", CONFIG_NEED_PD},
 };
 
-/* check-config's usage line. */
-static void
-config_usage(FILE *f)
-{
-	fprintf(f, "usage: st2-pagerduty check-config [-c FILE] [--for serve|register|run]\n");
-}
-
 /* check-config: report every problem, or print the effective config. */
-int
-cmd_check_config(int argc, char **argv)
+static int
+config_exec(const struct cli_args *a)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"for", required_argument, NULL, 'f'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct pd_strlist problems = {NULL, 0};
 	struct pd_config *cfg;
-	const char *path = NULL;
+	const char *path = a->config, *what = cli_value(a, CONFIG_FOR);
 	size_t i;
-	int ch, needs = CONFIG_NEED_SERVE, found, rc = 0;
+	int needs = CONFIG_NEED_SERVE, rc = 0;
 
-	optind = 0; /* getopt may have run before in this process (tests) */
-	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'f':
-			for (found = 0, i = 0; i < sizeof config_fors / sizeof config_fors[0];
-			     i++) {
-				if (strcmp(optarg, config_fors[i].name) == 0) {
-					needs = config_fors[i].needs;
-					found = 1;
-				}
-			}
-			if (!found) {
-				fprintf(stderr, "%s: --for: unknown \"%s\"\n", argv[0], optarg);
-				config_usage(stderr);
-				return pd_err_exit(PD_ERR_USAGE);
-			}
-			break;
-		case 'h':
-			config_usage(stdout);
-			return 0;
-		default:
-			config_usage(stderr);
-			return pd_err_exit(PD_ERR_USAGE);
+	if (what != NULL) {
+		for (i = 0; i < sizeof config_fors / sizeof config_fors[0]; i++) {
+			if (strcmp(what, config_fors[i].name) == 0)
+				break;
 		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument \"%s\"\n", argv[0], argv[optind]);
-		config_usage(stderr);
-		return pd_err_exit(PD_ERR_USAGE);
+		if (i == sizeof config_fors / sizeof config_fors[0])
+			return cli_usage_error(a->entry, "--for: unknown \"%s\"", what);
+		needs = config_fors[i].needs;
 	}
 	if (path == NULL)
 		path = config_default_path();
@@ -1370,3 +1334,16 @@ cmd_check_config(int argc, char **argv)
 	config_free(cfg);
 	return rc;
 }
+
+static const struct cli_option config_options[] = {
+    {"for", CONFIG_FOR, "serve|register|run", "check the keys this command needs (default: serve)"},
+    {NULL, 0, NULL, NULL},
+};
+
+const struct cli_entry cmd_check_config_entry = {
+    .name = "check-config",
+    .summary = "validate the config, print every problem as file:line: key: reason",
+    .help = "With no problem, prints the effective configuration (secrets as (set)).",
+    .options = config_options,
+    .exec = config_exec,
+};

@@ -13,7 +13,6 @@
  * and the spool's dedup keeps a window read twice from being emitted
  * twice. A summary goes to stderr.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,17 +22,9 @@
 
 #include "st2pd.h"
 
-#define POLL_USAGE "usage: st2-pagerduty poll --once [-c FILE] [--since TIME] [--dry-run]\n"
-
-/* Prints the usage and returns the usage exit status. */
-static int
-poll_cmd_usage(const char *why)
-{
-	if (why != NULL)
-		fprintf(stderr, "st2-pagerduty: poll: %s\n", why);
-	fputs(POLL_USAGE, stderr);
-	return pd_err_exit(PD_ERR_USAGE);
-}
+#define POLL_ONCE        256
+#define POLL_SINCE       257
+#define POLL_DRY_RUN_OPT 258
 
 /* --since: an RFC 3339 time, or a duration back from now ("2h", "90m", "1d"). */
 static int
@@ -72,8 +63,9 @@ poll_cmd_run(const struct pd_config *cfg, const char *since_text, int dry)
 
 	if (since_text != NULL && poll_cmd_since(since_text, now, &since) != 0) {
 		free(db);
-		return poll_cmd_usage("--since: expected a time (2026-11-27T09:40:00Z) or a "
-		                      "duration back from now (90m, 2h, 1d)");
+		return cli_usage_error(&cmd_poll_entry,
+		                       "--since: expected a time (2026-11-27T09:40:00Z) or a "
+		                       "duration back from now (90m, 2h, 1d)");
 	}
 	if (since_text == NULL && stat(db, &sb) != 0) {
 		fprintf(stderr, "st2-pagerduty: poll: no saved cursor (serve has not polled with "
@@ -145,46 +137,34 @@ out:
 }
 
 /* `st2-pagerduty poll --once [--since TIME] [--dry-run]`. */
-int
-cmd_poll(int argc, char **argv)
+static int
+poll_cmd_exec(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"once", no_argument, NULL, 'o'},
-	    {"since", required_argument, NULL, 's'},  {"dry-run", no_argument, NULL, 'n'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-	};
 	struct pd_config *cfg;
-	const char *path = NULL, *since = NULL;
-	int ch, once = 0, dry = 0, rc;
+	int rc;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'o':
-			once = 1;
-			break;
-		case 's':
-			since = optarg;
-			break;
-		case 'n':
-			dry = 1;
-			break;
-		case 'h':
-			fputs(POLL_USAGE, stdout);
-			return 0;
-		default:
-			return poll_cmd_usage(NULL);
-		}
-	}
-	if (optind != argc)
-		return poll_cmd_usage("unexpected argument");
-	if (!once)
-		return poll_cmd_usage("--once is required: `serve` polls continuously");
-	cfg = cli_load_config(path, CONFIG_NEED_PD);
-	rc = poll_cmd_run(cfg, since, dry);
+	if (!cli_count(a, POLL_ONCE))
+		return cli_usage_error(a->entry, "--once is required: `serve` polls continuously");
+	cfg = cli_load_config(a->config, CONFIG_NEED_PD);
+	rc = poll_cmd_run(cfg, cli_value(a, POLL_SINCE), cli_count(a, POLL_DRY_RUN_OPT) > 0);
 	config_free(cfg);
 	return rc;
 }
+
+static const struct cli_option poll_cmd_options[] = {
+    {"once", POLL_ONCE, NULL, "one pass (required: serve is what polls continuously)"},
+    {"since", POLL_SINCE, "TIME", "start at TIME (RFC 3339) or that long ago (90m, 2h, 1d)"},
+    {"dry-run", POLL_DRY_RUN_OPT, NULL, "print what the window maps to; spool nothing"},
+    {NULL, 0, NULL, NULL},
+};
+
+const struct cli_entry cmd_poll_entry = {
+    .name = "poll",
+    .summary = "one pass of the poller: print each trigger it spools (or would, with --dry-run) "
+               "as a JSON line",
+    .help = "Reads PagerDuty's log entries from the saved cursor (or --since) to now, and\n"
+            "prints every trigger as a JSON line; the events go into the spool for serve's\n"
+            "forwarder. It never moves the cursor, which is serve's.",
+    .options = poll_cmd_options,
+    .exec = poll_cmd_exec,
+};

@@ -18,7 +18,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -664,26 +663,25 @@ pack_write(const char *dir)
 	return err;
 }
 
-/* `pack [-c FILE] DIR`: -c is accepted like everywhere, the pack needs no config. */
-int
-cmd_pack(int argc, char **argv)
+/* `pack DIR`: the whole pack, written from the tables. */
+static int
+pack_exec(const struct cli_args *a)
 {
 	enum pd_err err;
-	int c;
 
-	optind = 1;
-	while ((c = getopt(argc, argv, "c:")) != -1) {
-		if (c != 'c')
-			goto usage;
-	}
-	if (argc - optind != 1)
-		goto usage;
 	/* pack_write() has said what failed, with the path. */
-	if ((err = pack_write(argv[optind])) != PD_OK)
+	if ((err = pack_write(a->argv[0])) != PD_OK)
 		return pd_err_exit(err);
-	printf("wrote the %s pack to %s\n", PD_PACK, argv[optind]);
+	printf("wrote the %s pack to %s\n", PD_PACK, a->argv[0]);
 	return 0;
-usage:
-	fprintf(stderr, "usage: st2-pagerduty pack [-c FILE] DIR\n");
-	return pd_err_exit(PD_ERR_USAGE);
 }
+
+const struct cli_entry cmd_pack_entry = {
+    .name = "pack",
+    .operands = "DIR",
+    .summary = "write the StackStorm pack (actions and their launcher, trigger types, aliases, "
+               "config schema, README) into DIR",
+    .min_operands = 1,
+    .max_operands = 1,
+    .exec = pack_exec,
+};

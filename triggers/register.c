@@ -12,7 +12,6 @@
  * the same way (after a connect timeout each), so the rest are counted as
  * failed without being tried.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,53 +198,18 @@ reg_dry_run(void)
 	return 0;
 }
 
-/* Prints register's usage to f. */
-static void
-reg_usage(FILE *f)
-{
-	fprintf(f, "usage: st2-pagerduty register [-c FILE] [--dry-run]\n");
-}
-
 /* `register`: every trigger type into st2, one line per type and a summary. */
-int
-cmd_register(int argc, char **argv)
+static int
+reg_exec(const struct cli_args *a)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"dry-run", no_argument, NULL, 'n'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct reg_ctx ctx = {0};
 	struct pd_config *cfg;
-	const char *path = NULL;
+	const char *path = a->config;
 	size_t counts[REG_MAX] = {0}, i, len;
 	enum reg_result res;
 	enum pd_err err;
-	int ch, dry_run = 0, stop = 0;
+	int dry_run = cli_count(a, 'n'), stop = 0;
 
-	optind = 0; /* glibc: full reset, cmd_* may run more than once per process */
-	while ((ch = getopt_long(argc, argv, "c:nh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'n':
-			dry_run = 1;
-			break;
-		case 'h':
-			reg_usage(stdout);
-			return 0;
-		default:
-			reg_usage(stderr);
-			return pd_err_exit(PD_ERR_USAGE);
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "register: unexpected argument \"%s\"\n", argv[optind]);
-		reg_usage(stderr);
-		return pd_err_exit(PD_ERR_USAGE);
-	}
 	if (dry_run) {
 		/* Still validate a given config, but ask nothing of it. */
 		if (path != NULL)
@@ -290,3 +254,16 @@ cmd_register(int argc, char **argv)
 	free(ctx.api);
 	return ctx.worst == PD_OK ? 0 : pd_err_exit(ctx.worst);
 }
+
+static const struct cli_option reg_options[] = {
+    {"dry-run", 'n', NULL, "print the trigger types instead of sending them"},
+    {NULL, 0, NULL, NULL},
+};
+
+const struct cli_entry cmd_register_entry = {
+    .name = "register",
+    .summary = "create or update every pagerduty.* trigger type in StackStorm",
+    .help = "POST /v1/triggertypes for each pagerduty.* type, PUT when it exists (409).",
+    .options = reg_options,
+    .exec = reg_exec,
+};

@@ -12,7 +12,6 @@
  * tables; one column table drives every record printed, as text or JSON.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,18 +34,20 @@
 #define SO_ALL      0x80
 #define SO_SELECT   (SO_INCIDENT | SO_TYPE | SO_OLDER | SO_ALL) /* retry and purge */
 
-static const struct option spool_longopts[] = {
-    {"config", required_argument, NULL, 'c'},
-    {"help", no_argument, NULL, 'h'},
-    {"json", no_argument, NULL, 'j'},
-    {"state", required_argument, NULL, 's'},
-    {"incident", required_argument, NULL, 'i'},
-    {"type", required_argument, NULL, 't'},
-    {"older-than", required_argument, NULL, 'o'},
-    {"newer-than", required_argument, NULL, 'n'},
-    {"limit", required_argument, NULL, 'l'},
-    {"all", no_argument, NULL, 'a'},
-    {NULL, 0, NULL, 0},
+/* Option keys: long only (256 and up), named by the letter they had. */
+#define SK(c) (256 + (c))
+
+static const struct cli_option spool_options[] = {
+    {"json", SK('j'), NULL, "print JSON"},
+    {"state", SK('s'), "STATE",
+     "list: pending, dead, delivered or all (default: pending and dead)"},
+    {"incident", SK('i'), "ID", "list, retry, purge: the events of one incident"},
+    {"type", SK('t'), "TYPE", "list, retry, purge: the events of one event type"},
+    {"older-than", SK('o'), "DUR", "list, retry, purge: received longer ago than DUR (2h, 7d)"},
+    {"newer-than", SK('n'), "DUR", "list: received within DUR"},
+    {"limit", SK('l'), "N", "list: at most N records (default 100)"},
+    {"all", SK('a'), NULL, "retry, purge: every dead letter"},
+    {NULL, 0, NULL, NULL},
 };
 
 static const struct {
@@ -54,9 +55,10 @@ static const struct {
 	int flag;
 	const char *name;
 } spool_optbits[] = {
-    {'j', SO_JSON, "--json"},   {'s', SO_STATE, "--state"},      {'i', SO_INCIDENT, "--incident"},
-    {'t', SO_TYPE, "--type"},   {'o', SO_OLDER, "--older-than"}, {'n', SO_NEWER, "--newer-than"},
-    {'l', SO_LIMIT, "--limit"}, {'a', SO_ALL, "--all"},
+    {SK('j'), SO_JSON, "--json"},         {SK('s'), SO_STATE, "--state"},
+    {SK('i'), SO_INCIDENT, "--incident"}, {SK('t'), SO_TYPE, "--type"},
+    {SK('o'), SO_OLDER, "--older-than"},  {SK('n'), SO_NEWER, "--newer-than"},
+    {SK('l'), SO_LIMIT, "--limit"},       {SK('a'), SO_ALL, "--all"},
 };
 
 /* enum spool_state -> name, and the --state values as bit masks. */
@@ -767,12 +769,12 @@ spool_parse_opt(struct spool_cli *c, int opt, const char *arg)
 	size_t i;
 
 	switch (opt) {
-	case 'j':
+	case SK('j'):
 		c->json = 1;
 		return 0;
-	case 'a':
+	case SK('a'):
 		return 0;
-	case 's':
+	case SK('s'):
 		for (i = 0; i < sizeof spool_state_masks / sizeof spool_state_masks[0]; i++) {
 			if (strcmp(arg, spool_state_masks[i].name) == 0) {
 				c->states = spool_state_masks[i].mask;
@@ -781,19 +783,19 @@ spool_parse_opt(struct spool_cli *c, int opt, const char *arg)
 		}
 		return spool_usage_error(c->cmd, "--state %s: not pending, dead, delivered or all",
 		                         arg);
-	case 'l':
+	case SK('l'):
 		if (parse_long(arg, 1, 1000000000, &c->limit) != PD_OK)
 			return spool_usage_error(c->cmd, "--limit %s: not a positive number", arg);
 		return 0;
-	case 'i':
+	case SK('i'):
 		f = F_INCIDENT;
 		break;
-	case 't':
+	case SK('t'):
 		f = F_TYPE;
 		break;
-	case 'o':
-	case 'n':
-		f = opt == 'o' ? F_OLDER : F_NEWER;
+	case SK('o'):
+	case SK('n'):
+		f = opt == SK('o') ? F_OLDER : F_NEWER;
 		if (parse_duration_ms(arg, &ms) != PD_OK)
 			return spool_usage_error(c->cmd, "%s: not a duration (90s, 15m, 48h, 7d)",
 			                         arg);
@@ -818,62 +820,43 @@ spool_cli_free(struct spool_cli *c)
 	free(c->dir);
 }
 
-/* st2-pagerduty spool SUBCOMMAND [options]: argv[0] is "spool". */
-int
-cmd_spool(int argc, char **argv)
+/* st2-pagerduty spool SUBCOMMAND [options] [ARGS]. */
+static int
+spool_exec(const struct cli_args *a)
 {
 	struct spool_cli c;
 	struct pd_config *cfg;
-	const char *config = NULL;
 	json_t *ids;
-	int opt, seen = 0, help = 0, rc = 0, j;
+	int seen = 0, rc = 0, j;
 	size_t i;
 
 	memset(&c, 0, sizeof c);
 	c.now = now_ms();
 	c.states = (1 << SPOOL_PENDING) | (1 << SPOOL_DEAD);
 	c.limit = 100;
-	/* A first guess at the subcommand, so that option errors can show its usage. */
-	for (i = 0; argc > 1 && i < SPOOL_NCMDS; i++) {
-		if (strcmp(argv[1], spool_cmds[i].name) == 0)
+	for (i = 0; a->argc > 0 && i < SPOOL_NCMDS; i++) {
+		if (strcmp(a->argv[0], spool_cmds[i].name) == 0)
 			c.cmd = &spool_cmds[i];
 	}
-	optind = 0; /* GNU getopt: start over, cmd_spool may run more than once */
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "c:h", spool_longopts, NULL)) != -1) {
-		if (opt == 'c')
-			config = optarg;
-		else if (opt == 'h')
-			help = 1;
-		else if (opt == '?' || opt == ':') {
-			rc = spool_usage_error(c.cmd, "%s: unknown option or missing value",
-			                       argv[optind - 1]);
-			goto out;
-		} else {
-			for (i = 0; i < sizeof spool_optbits / sizeof spool_optbits[0]; i++)
-				seen |= spool_optbits[i].val == opt ? spool_optbits[i].flag : 0;
-			if ((rc = spool_parse_opt(&c, opt, optarg)) != 0)
-				goto out;
-		}
-	}
-	if (help) {
+	if (cli_count(a, 'h')) {
 		spool_usage(stdout, c.cmd);
 		goto out;
 	}
-	/* Options may come first (spool -c FILE status): the first operand decides. */
-	c.cmd = NULL;
-	for (i = 0; optind < argc && i < SPOOL_NCMDS; i++) {
-		if (strcmp(argv[optind], spool_cmds[i].name) == 0)
-			c.cmd = &spool_cmds[i];
-	}
 	if (c.cmd == NULL) {
-		rc = optind >= argc
-		         ? spool_usage_error(NULL, "which subcommand?")
-		         : spool_usage_error(NULL, "%s: unknown subcommand", argv[optind]);
+		rc = a->argc == 0 ? spool_usage_error(NULL, "which subcommand?")
+		                  : spool_usage_error(NULL, "%s: unknown subcommand", a->argv[0]);
 		goto out;
 	}
-	c.args = argv + optind + 1;
-	c.nargs = argc - optind - 1;
+	for (i = 0; i < a->nopts; i++) {
+		if (a->opts[i].key == 'h')
+			continue;
+		for (j = 0; j < (int)(sizeof spool_optbits / sizeof spool_optbits[0]); j++)
+			seen |= spool_optbits[j].val == a->opts[i].key ? spool_optbits[j].flag : 0;
+		if ((rc = spool_parse_opt(&c, a->opts[i].key, a->opts[i].value)) != 0)
+			goto out;
+	}
+	c.args = a->argv + 1;
+	c.nargs = a->argc - 1;
 	for (i = 0; i < sizeof spool_optbits / sizeof spool_optbits[0]; i++) {
 		if ((seen & spool_optbits[i].flag) && !(c.cmd->opts & spool_optbits[i].flag)) {
 			rc = spool_usage_error(c.cmd, "%s does not apply to spool %s",
@@ -898,7 +881,7 @@ cmd_spool(int argc, char **argv)
 		json_decref(ids);
 	}
 
-	if ((cfg = cli_try_config(config, CONFIG_NEED_NONE)) == NULL) {
+	if ((cfg = cli_try_config(a->config, CONFIG_NEED_NONE)) == NULL) {
 		rc = pd_err_exit(PD_ERR_CONFIG);
 		goto out;
 	}
@@ -920,3 +903,13 @@ out:
 	spool_cli_free(&c);
 	return rc;
 }
+
+const struct cli_entry cmd_spool_entry = {
+    .name = "spool",
+    .operands = "status|list|show|find|retry|purge [ARGS]",
+    .summary = "inspect the spool and its dead letters: status, list, show, find, retry, purge",
+    .options = spool_options,
+    .max_operands = -1,
+    .flags = CLI_OWN_HELP,
+    .exec = spool_exec,
+};

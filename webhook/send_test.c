@@ -10,7 +10,6 @@
  * occurred_at is now. The request carries the headers PagerDuty sends:
  * X-PagerDuty-Signature, a fresh X-Webhook-Id and X-Webhook-Subscription.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -377,72 +376,30 @@ send_test_clock_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Prints send-test's usage to f. */
-static void
-send_test_usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: st2-pagerduty send-test [-c FILE] [--event TYPE] [--url URL] "
-	        "[--secret S]\n"
-	        "POSTs a signed sample V3 webhook (default %s) to URL (default: the first\n"
-	        "webhook.listen address and webhook.path) and reports the answer. The secret\n"
-	        "defaults to the first webhook.secrets entry.\n",
-	        SEND_TEST_DEFAULT_TYPE);
-}
-
-static const struct option send_test_options[] = {
-    {"config", required_argument, NULL, 'c'}, /* also -c FILE */
-    {"event", required_argument, NULL, 'e'},  /* V3 event type of the sample */
-    {"url", required_argument, NULL, 'u'},    /* receiver, instead of webhook.listen */
-    {"secret", required_argument, NULL, 's'}, /* instead of webhook.secrets[0] */
-    {"help", no_argument, NULL, 'h'},         /* usage on stdout */
-    {NULL, 0, NULL, 0},
-};
+#define SEND_TEST_EVENT  256
+#define SEND_TEST_URL    257
+#define SEND_TEST_SECRET 258
 
 /* `send-test`: POSTs one signed sample and reports the answer. */
-int
-cmd_send_test(int argc, char **argv)
+static int
+send_test_exec(const struct cli_args *a)
 {
 	struct pd_config *cfg = NULL;
 	struct pd_strlist headers = {NULL, 0};
 	struct http_resp resp;
-	const char *config_path = NULL, *type = SEND_TEST_DEFAULT_TYPE, *url_arg = NULL;
-	const char *secret_arg = NULL;
+	const char *config_path = a->config, *type = cli_value(a, SEND_TEST_EVENT);
+	const char *url_arg = cli_value(a, SEND_TEST_URL),
+	           *secret_arg = cli_value(a, SEND_TEST_SECRET);
 	char *url = NULL, *secret = NULL, *body = NULL, hex[65], webhook_id[37];
 	json_t *env;
 	double t0, elapsed;
 	enum pd_err rc;
-	int ch, status = 0;
+	int status = 0;
 
-	optind = 0; /* glibc: full reset, cmd_* may run more than once per process */
-	while ((ch = getopt_long(argc, argv, "c:h", send_test_options, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'e':
-			type = optarg;
-			break;
-		case 'u':
-			url_arg = optarg;
-			break;
-		case 's':
-			secret_arg = optarg;
-			break;
-		case 'h':
-			send_test_usage(stdout);
-			return 0;
-		default:
-			send_test_usage(stderr);
-			return pd_err_exit(PD_ERR_USAGE);
-		}
-	}
-	if (optind < argc || type[0] == '\0') {
-		fprintf(stderr, "send-test: %s\n",
-		        optind < argc ? "unexpected argument" : "--event needs a type");
-		send_test_usage(stderr);
-		return pd_err_exit(PD_ERR_USAGE);
-	}
+	if (type == NULL)
+		type = SEND_TEST_DEFAULT_TYPE;
+	if (type[0] == '\0')
+		return cli_usage_error(a->entry, "--event needs a type");
 
 	/* The config is only needed for what the command line leaves out. */
 	if (url_arg == NULL || secret_arg == NULL || config_path != NULL)
@@ -517,3 +474,18 @@ out:
 	fflush(stdout);
 	return status;
 }
+
+static const struct cli_option send_test_options[] = {
+    {"event", SEND_TEST_EVENT, "TYPE",
+     "V3 event type of the sample (default " SEND_TEST_DEFAULT_TYPE ")"},
+    {"url", SEND_TEST_URL, "URL", "the receiver (default: webhook.listen and webhook.path)"},
+    {"secret", SEND_TEST_SECRET, "S", "sign with S (default: the first webhook.secrets entry)"},
+    {NULL, 0, NULL, NULL},
+};
+
+const struct cli_entry cmd_send_test_entry = {
+    .name = "send-test",
+    .summary = "POST a realistic, signed sample event to the receiver and report the answer",
+    .options = send_test_options,
+    .exec = send_test_exec,
+};

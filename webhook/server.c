@@ -25,7 +25,6 @@
  * log level; a bad file is reported and the running config kept.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -352,36 +351,27 @@ server_run(struct server *srv)
 	return 0;
 }
 
-int
-cmd_serve(int argc, char **argv)
+/* `serve`: the daemon, until SIGTERM. */
+static int
+server_exec(const struct cli_args *a)
 {
-	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct server srv;
-	const char *path = NULL;
-	int ch, rc;
+	int rc;
 
-	serve_mask_signals(SIG_BLOCK); /* main() did; a test may call cmd_serve directly */
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		default:
-			fprintf(stderr, "usage: st2-pagerduty serve [-c FILE]\n");
-			return pd_err_exit(PD_ERR_USAGE);
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "usage: st2-pagerduty serve [-c FILE]\n");
-		return pd_err_exit(PD_ERR_USAGE);
-	}
+	serve_mask_signals(SIG_BLOCK); /* main() did; a test may run the command itself */
 	memset(&srv, 0, sizeof srv);
-	srv.cfg = cli_load_config(path, CONFIG_NEED_SERVE);
+	srv.cfg = cli_load_config(a->config, CONFIG_NEED_SERVE);
 	rc = server_run(&srv);
 	server_free(&srv);
 	return rc;
 }
+
+const struct cli_entry cmd_serve_entry = {
+    .name = "serve",
+    .summary = "the daemon: webhook receiver, durable spool, forwarder to StackStorm, and the "
+               "sensor when poll.mode is not off",
+    .help = "Foreground; logs to stderr. SIGTERM stops gracefully, SIGHUP reloads the webhook\n"
+            "secrets and the log level.",
+    .flags = CLI_SIGNALS,
+    .exec = server_exec,
+};

@@ -27,7 +27,6 @@
  * libsodium's (sodium_memcmp is constant-time).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -156,17 +155,6 @@ sig_verify(const char *header, const void *body, size_t len, const struct pd_str
 	return rc;
 }
 
-/* Prints sign's usage to f. */
-static void
-sign_usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: st2-pagerduty sign (--secret S | --secret-file PATH | -c FILE) [FILE|-]\n"
-	        "Prints the X-PagerDuty-Signature value (v1=<hex>) for the exact bytes of FILE\n"
-	        "(default: stdin). With -c, the first webhook.secrets entry is used, so the\n"
-	        "secret does not appear in the process list.\n");
-}
-
 /* Reads a secret from a file, without the trailing newline editors add. */
 static enum pd_err
 sign_read_secret(const char *path, char **out)
@@ -183,53 +171,24 @@ sign_read_secret(const char *path, char **out)
 	return PD_OK;
 }
 
-static const struct option sign_options[] = {
-    {"secret", required_argument, NULL, 's'},
-    {"secret-file", required_argument, NULL, 'f'},
-    {"config", required_argument, NULL, 'c'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
+#define SIGN_SECRET      256
+#define SIGN_SECRET_FILE 257
 
 /* `sign`: prints v1=<hex> for a file or stdin. */
-int
-cmd_sign(int argc, char **argv)
+static int
+sign_exec(const struct cli_args *a)
 {
 	struct pd_config *cfg = NULL;
-	const char *secret_arg = NULL, *secret_file = NULL, *config_path = NULL, *path;
+	const char *secret_arg = cli_value(a, SIGN_SECRET),
+	           *secret_file = cli_value(a, SIGN_SECRET_FILE);
+	const char *config_path = a->config, *path;
 	char *secret = NULL, *body = NULL, hex[SIG_HEX_LEN + 1];
 	size_t len;
 	enum pd_err rc;
-	int ch;
 
-	optind = 0; /* glibc: full reset, cmd_* may run more than once per process */
-	while ((ch = getopt_long(argc, argv, "c:h", sign_options, NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			secret_arg = optarg;
-			break;
-		case 'f':
-			secret_file = optarg;
-			break;
-		case 'c':
-			config_path = optarg;
-			break;
-		case 'h':
-			sign_usage(stdout);
-			return 0;
-		default:
-			sign_usage(stderr);
-			return pd_err_exit(PD_ERR_USAGE);
-		}
-	}
-	if (argc - optind > 1 || (secret_arg != NULL && secret_file != NULL)) {
-		fprintf(stderr, "sign: %s\n",
-		        argc - optind > 1 ? "at most one FILE"
-		                          : "give --secret or --secret-file, not both");
-		sign_usage(stderr);
-		return pd_err_exit(PD_ERR_USAGE);
-	}
-	path = optind < argc ? argv[optind] : "-";
+	if (secret_arg != NULL && secret_file != NULL)
+		return cli_usage_error(a->entry, "give --secret or --secret-file, not both");
+	path = a->argc > 0 ? a->argv[0] : "-";
 
 	if (secret_arg != NULL) {
 		secret = xstrdup(secret_arg);
@@ -245,7 +204,7 @@ cmd_sign(int argc, char **argv)
 			        "sign: no secret: give --secret, --secret-file or -c FILE "
 			        "(%s: %s)\n",
 			        config_default_path(), strerror(errno));
-			sign_usage(stderr);
+			cli_usage(a->entry, stderr, 0);
 			return pd_err_exit(PD_ERR_USAGE);
 		}
 		cfg = cli_load_config(config_path, CONFIG_NEED_SERVE);
@@ -280,3 +239,21 @@ cmd_sign(int argc, char **argv)
 	free(body);
 	return fflush(stdout) == 0 ? 0 : pd_err_exit(PD_ERR_IO);
 }
+
+static const struct cli_option sign_options[] = {
+    {"secret", SIGN_SECRET, "S", "the subscription's signing secret (seen in the process list)"},
+    {"secret-file", SIGN_SECRET_FILE, "PATH", "read the secret from PATH"},
+    {NULL, 0, NULL, NULL},
+};
+
+const struct cli_entry cmd_sign_entry = {
+    .name = "sign",
+    .operands = "[FILE|-]",
+    .summary = "print the X-PagerDuty-Signature value for FILE or stdin",
+    .help = "Prints v1=<hex> for the exact bytes of FILE (default: stdin). Without --secret or\n"
+            "--secret-file, the first webhook.secrets entry of the config is used, so the\n"
+            "secret does not appear in the process list.",
+    .options = sign_options,
+    .max_operands = 1,
+    .exec = sign_exec,
+};

@@ -1,5 +1,5 @@
 /*
- * capture.h: runs a subcommand the way main() does, cmd(argc, argv), with
+ * capture.h: runs a subcommand the way main() does, cli_run(entry, argc, argv), with
  * its stdout and stderr captured into strings and its stdin, optionally,
  * read from a file. The unit tests of every subcommand share it.
  *
@@ -38,7 +38,7 @@ capture_slurp(FILE *f)
  * becomes its standard input. Returns cmd's exit status.
  */
 static int
-capture_run(int (*cmd)(int, char **), int argc, char **argv, const char *stdin_path, char **out,
+capture_run(const struct cli_entry *cmd, int argc, char **argv, const char *stdin_path, char **out,
             char **err)
 {
 	FILE *fo = tmpfile(), *fe = tmpfile(), *fi = NULL;
@@ -58,7 +58,7 @@ capture_run(int (*cmd)(int, char **), int argc, char **argv, const char *stdin_p
 		dup2(fileno(fi), STDIN_FILENO);
 		clearerr(stdin);
 	}
-	rc = cmd(argc, argv);
+	rc = cli_run(cmd, argc, argv);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(save_out, STDOUT_FILENO);

@@ -941,7 +941,7 @@ test_default_path(void **state)
 static int
 run_check_config(int argc, char **argv, char **out, char **err)
 {
-	return capture_run(cmd_check_config, argc, argv, NULL, out, err);
+	return capture_run(&cmd_check_config_entry, argc, argv, NULL, out, err);
 }
 
 /* check-config: the effective config and "FILE: ok", or every problem. */

@@ -431,7 +431,7 @@ run_send_test(char **args, int nargs, char **out)
 	for (i = 0; i < nargs; i++)
 		argv[i + 1] = args[i];
 	argv[nargs + 1] = NULL;
-	return capture_run(cmd_send_test, nargs + 1, argv, NULL, out, NULL);
+	return capture_run(&cmd_send_test_entry, nargs + 1, argv, NULL, out, NULL);
 }
 
 /* Checks the captured request is what PagerDuty would send, signed with secret. */

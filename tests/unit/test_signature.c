@@ -524,7 +524,7 @@ run_sign(char **args, int nargs, const char *in_path, char **out)
 	for (i = 0; i < nargs; i++)
 		argv[i + 1] = args[i];
 	argv[nargs + 1] = NULL;
-	return capture_run(cmd_sign, nargs + 1, argv, in_path, out, NULL);
+	return capture_run(&cmd_sign_entry, nargs + 1, argv, in_path, out, NULL);
 }
 
 /* sign prints v1=<hex> of the file's exact bytes, from a file or stdin. */

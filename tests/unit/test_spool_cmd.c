@@ -210,7 +210,7 @@ run_argv(struct fixture *f, char **args)
 	argv[argc] = NULL;
 	free(f->out);
 	free(f->err);
-	return capture_run(cmd_spool, argc, argv, NULL, &f->out, &f->err);
+	return capture_run(&cmd_spool_entry, argc, argv, NULL, &f->out, &f->err);
 }
 
 /* run_argv with the arguments inline (NULL-terminated), -c FILE appended. */
