@@ -34,7 +34,6 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <sodium.h>
 #include <yaml.h>
 
 #include "st2pd.h"
@@ -408,8 +407,8 @@ exec_dedup_key(struct pd_call *call)
 	        0 ||
 	    json_object_get(call->body, "dedup_key") != NULL)
 		return;
-	randombytes_buf(rnd, sizeof rnd);
-	sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+	crypto_random(rnd, sizeof rnd);
+	crypto_hex(hex, sizeof hex, rnd, sizeof rnd);
 	json_object_set_new(call->body, "dedup_key", json_string(hex));
 }
 
@@ -737,7 +736,7 @@ secret_item(const char *secret)
 	if (q == NULL)
 		fatal("json_dumps: out of memory");
 	item = xasprintf("- %s", q);
-	explicit_bzero(q, strlen(q));
+	crypto_wipe_str(q);
 	free(q);
 	return item;
 }
@@ -856,13 +855,13 @@ action_config_add_secret(const char *file, const char *secret, char **why)
 	free(reason);
 	free(tmp);
 	if (data != NULL)
-		explicit_bzero(data, strlen(data));
+		crypto_wipe_str(data);
 	free(data);
 	free(text);
 	if (buf != NULL)
-		explicit_bzero(buf, len);
+		crypto_wipe(buf, len);
 	free(buf);
-	explicit_bzero(item, strlen(item));
+	crypto_wipe_str(item);
 	free(item);
 	strlist_free(&problems);
 	config_free(before);

@@ -29,7 +29,7 @@
  * first attempt may have been applied and a second one would add a second
  * note, status update (mailed to subscribers) or incident. Such a failure
  * says so in its message. Other 4xx are never retried. Backoff is capped
- * exponential with jitter from libsodium, so parallel actions spread out.
+ * exponential with random jitter (crypto_uniform), so parallel actions spread out.
  *
  * Pagination: offset lists ask for min(100, what is still wanted) per page
  * and follow `more`; cursor lists follow `next_cursor`. Pages are merged
@@ -54,7 +54,6 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <sodium.h>
 
 #include "st2pd.h"
 
@@ -74,8 +73,7 @@ struct pd_answer {
 	CURLcode cc;
 	long status; /* 0: no HTTP answer */
 	int sent;    /* some of the request went out */
-	char *body;
-	size_t len;
+	struct http_body body;
 	char *ratelimit_reset;
 	char *retry_after;
 	char errbuf[CURL_ERROR_SIZE];
@@ -95,20 +93,10 @@ struct pd_conn {
 static void
 pd_answer_clear(struct pd_answer *a)
 {
-	free(a->body);
+	free(a->body.data);
 	free(a->ratelimit_reset);
 	free(a->retry_after);
 	memset(a, 0, sizeof *a);
-}
-
-/* libcurl write callback: appends to the answer body. */
-static size_t
-pd_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct pd_answer *a = arg;
-
-	http_append(&a->body, &a->len, ptr, size * nmemb);
-	return size * nmemb;
 }
 
 /* libcurl header callback: keeps the two headers that time a retry. */
@@ -206,7 +194,7 @@ pd_backoff_ms(int attempt)
 	if (base > PD_BACKOFF_CAP)
 		base = PD_BACKOFF_CAP;
 	/* "Equal jitter": at least half the base, so retries never bunch at 0. */
-	return base / 2 + (long)randombytes_uniform((uint32_t)(base / 2) + 1);
+	return base / 2 + (long)crypto_uniform((uint32_t)(base / 2) + 1);
 }
 
 /* Seconds in a header value ("2", "1.5"); -1 if it is not a number. */
@@ -246,7 +234,7 @@ pd_retry_wait_ms(const char *ratelimit_reset, const char *retry_after, int attem
 	if (secs < 0)
 		return pd_backoff_ms(attempt);
 	ms = secs * 1000 > PD_WAIT_CAP ? PD_WAIT_CAP : (long)(secs * 1000);
-	return ms + (long)randombytes_uniform(PD_WAIT_JITTER + 1);
+	return ms + (long)crypto_uniform(PD_WAIT_JITTER + 1);
 }
 
 /* Builds the error object of the header's comment; takes code and errors. */
@@ -456,7 +444,7 @@ pd_conn_setup(struct pd_conn *c)
 	if (!call->events) {
 		h = xasprintf("Authorization: Token token=%s", cfg->api_key);
 		c->headers = curl_slist_append(c->headers, h);
-		sodium_memzero(h, strlen(h));
+		crypto_wipe_str(h);
 		free(h);
 		c->headers = curl_slist_append(c->headers, "Accept: " PD_ACCEPT);
 	} else {
@@ -483,7 +471,7 @@ pd_conn_setup(struct pd_conn *c)
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, timeout);
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
 	                 timeout < PD_CONNECT_CAP ? timeout : (long)PD_CONNECT_CAP);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, pd_write_cb);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, http_body_write);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, pd_header_cb);
 	if (call->cancel != NULL) {
 		curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, pd_progress_cb);
@@ -508,7 +496,7 @@ pd_attempt(struct pd_conn *c, const json_t *query, struct pd_answer *a)
 		blen--;
 	url = xasprintf("%.*s%s%s%s", (int)blen, c->base, c->call->path, *qs ? "?" : "", qs);
 	curl_easy_setopt(c->curl, CURLOPT_URL, url);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, a);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &a->body);
 	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, a);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, a->errbuf);
 	a->cc = curl_easy_perform(c->curl);
@@ -608,8 +596,8 @@ pd_perform(struct pd_conn *c, const json_t *query, json_t **doc, json_t **error)
 		*error = pd_transport_error(c, &a, rc, attempt + 1, unsure);
 	} else if (a.status >= 200 && a.status < 300) {
 		rc = PD_OK;
-		if (a.len > 0 &&
-		    (*doc = json_loadb(a.body, a.len, JSON_DECODE_ANY, NULL)) == NULL) {
+		if (a.body.len > 0 &&
+		    (*doc = json_loadb(a.body.data, a.body.len, JSON_DECODE_ANY, NULL)) == NULL) {
 			rc = PD_ERR_HTTP;
 			*error =
 			    pd_error_new(rc, a.status, NULL,
@@ -617,7 +605,7 @@ pd_perform(struct pd_conn *c, const json_t *query, json_t **doc, json_t **error)
 		}
 	} else {
 		rc = a.status >= 400 && a.status < 500 ? PD_ERR_PD_REJECTED : PD_ERR_HTTP;
-		*error = pd_error_from_answer(rc, a.status, a.body, a.len);
+		*error = pd_error_from_answer(rc, a.status, a.body.data, a.body.len);
 		pd_error_note(*error, attempt + 1, unsure);
 	}
 	pd_answer_clear(&a);
@@ -849,7 +837,7 @@ pd_request(const struct pd_config *cfg, const struct pd_call *call, json_t **out
 	curl_easy_cleanup(c.curl);
 	/* The Authorization header is in this list: wipe before freeing. */
 	for (h = c.headers; h != NULL; h = h->next)
-		sodium_memzero(h->data, strlen(h->data));
+		crypto_wipe_str(h->data);
 	curl_slist_free_all(c.headers);
 	free(c.body);
 	return rc;

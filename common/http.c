@@ -19,18 +19,21 @@
 
 #include "st2pd.h"
 
-struct http_buf {
-	char *data;
-	size_t len;
-};
-
-void
-http_append(char **data, size_t *len, const char *p, size_t n)
+size_t
+http_body_write(char *ptr, size_t size, size_t nmemb, void *arg)
 {
-	*data = xrealloc(*data, *len + n + 1);
-	memcpy(*data + *len, p, n);
-	*len += n;
-	(*data)[*len] = '\0';
+	struct http_body *b = arg;
+	size_t n = size * nmemb, take = n;
+
+	if (b->max > 0 && b->len + take > b->max)
+		take = b->max - b->len;
+	if (take > 0) {
+		b->data = xrealloc(b->data, b->len + take + 1);
+		memcpy(b->data + b->len, ptr, take);
+		b->len += take;
+		b->data[b->len] = '\0';
+	}
+	return n;
 }
 
 int
@@ -47,20 +50,12 @@ http_header_value(const char *line, size_t n, const char *name, char **out)
 		v++;
 		vlen--;
 	}
-	while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+	while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' ' ||
+	                    v[vlen - 1] == '\t'))
 		vlen--;
 	free(*out);
 	*out = xstrndup(v, vlen);
 	return 1;
-}
-
-static size_t
-http_write_cb(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct http_buf *b = arg;
-
-	http_append(&b->data, &b->len, ptr, size * nmemb);
-	return size * nmemb;
 }
 
 static size_t
@@ -106,7 +101,7 @@ http_request(const char *method, const char *url, const struct pd_strlist *heade
 {
 	CURL *c;
 	struct curl_slist *hl = NULL;
-	struct http_buf b = {NULL, 0};
+	struct http_body b = {NULL, 0, 0};
 	CURLcode cc;
 	size_t i;
 	char errbuf[CURL_ERROR_SIZE] = "";
@@ -123,7 +118,7 @@ http_request(const char *method, const char *url, const struct pd_strlist *heade
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, verify_tls ? 1L : 0L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, verify_tls ? 2L : 0L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_body_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_header_cb);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, out);

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include <curl/curl.h>
-#include <sodium.h>
 
 #include "st2pd.h"
 
@@ -57,8 +56,7 @@ main(int argc, char **argv)
 		serve_mask_signals(SIG_BLOCK);
 	/* Writes to closed sockets must be errors, not signals. */
 	signal(SIGPIPE, SIG_IGN);
-	if (sodium_init() < 0)
-		fatal("libsodium failed to initialise");
+	crypto_init();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatal("libcurl failed to initialise");
 	rc = cli_run(e, argc - 1, argv + 1);

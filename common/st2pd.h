@@ -143,6 +143,19 @@ enum pd_err read_file(const char *path, char **out, size_t *len);
 /* A message as a JSON string, even when it is not UTF-8 (its other bytes become '?'). */
 json_t *message_json(const char *);
 
+/* common/crypto.c */
+#define CRYPTO_MAC_LEN 32 /* HMAC-SHA256 */
+void crypto_init(void);
+void crypto_hmac_sha256(const char *key, size_t keylen, const void *data, size_t len,
+                        unsigned char mac[CRYPTO_MAC_LEN]);
+int crypto_equal(const void *, const void *, size_t); /* constant time */
+void crypto_random(void *, size_t);
+uint32_t crypto_uniform(uint32_t upper); /* [0, upper) */
+void crypto_wipe(void *, size_t);
+void crypto_wipe_str(char *); /* NULL is fine */
+void crypto_hex(char *out, size_t outlen, const unsigned char *bin, size_t n);
+int crypto_unhex(unsigned char *bin, size_t n, const char *hex, size_t hexlen);
+
 /* common/http.c */
 /* Blocking one-shot HTTP with libcurl, for CLI subcommands (register, send-test). */
 struct http_resp {
@@ -157,8 +170,14 @@ enum pd_err http_request(const char *method, const char *url, const struct pd_st
 void http_resp_free(struct http_resp *);
 /* Options every libcurl handle gets (agent, protocols, CA variables); easy is a CURL *. */
 void http_common_opts(void *easy);
-/* Appends n bytes to a NUL-terminated buffer (libcurl write callbacks). */
-void http_append(char **data, size_t *len, const char *p, size_t n);
+/* A response body as it arrives: every libcurl user's CURLOPT_WRITEDATA. */
+struct http_body {
+	char *data; /* NUL-terminated; NULL until a byte came */
+	size_t len;
+	size_t max; /* bytes kept at most (the rest is read and dropped); 0: all */
+};
+/* The one CURLOPT_WRITEFUNCTION: appends to the struct http_body it is given. */
+size_t http_body_write(char *ptr, size_t size, size_t nmemb, void *body);
 /* If line is "name: value" (name in any case), replaces *out with the trimmed value: 1; else 0. */
 int http_header_value(const char *line, size_t n, const char *name, char **out);
 

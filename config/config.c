@@ -296,7 +296,7 @@ static void
 config_drop(char *s, int secret)
 {
 	if (s != NULL && secret)
-		explicit_bzero(s, strlen(s));
+		crypto_wipe_str(s);
 	free(s);
 }
 
@@ -1091,7 +1091,7 @@ config_load(struct pd_config *cfg, const char *path, struct pd_strlist *problems
 	config_mode_warning(&ld, path);
 	strlist_free(&ld.literals);
 	free(ld.base);
-	explicit_bzero(buf, len); /* literal secrets */
+	crypto_wipe(buf, len); /* literal secrets */
 	free(buf);
 	config_apply_env(cfg, problems);
 	return problems->n > before ? PD_ERR_CONFIG : PD_OK;

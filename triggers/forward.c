@@ -90,7 +90,6 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
-#include <sodium.h>
 
 #include "st2pd.h"
 
@@ -137,8 +136,7 @@ struct fw_xfer {
 	/* This request's St2-Trace-Tag, chained in front of the forwarder's shared headers. */
 	struct curl_slist tag;
 	char *body;
-	char *resp;
-	size_t resp_len;
+	struct http_body resp; /* the start of st2's answer: FW_RESP_MAX */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -298,7 +296,7 @@ fw_xfer_free(struct forwarder *fw, struct fw_xfer *x)
 	}
 	free(x->tag.data);
 	free(x->body);
-	free(x->resp);
+	free(x->resp.data);
 	free(x);
 }
 
@@ -388,7 +386,7 @@ fw_backoff_ms(int attempts)
 	if (attempts <= 7 && ((int64_t)FW_BACKOFF_MS << (attempts - 1)) < FW_BACKOFF_MAX)
 		delay = (int64_t)FW_BACKOFF_MS << (attempts - 1);
 	/* Full jitter over the upper half: failed senders spread out, none retries at once. */
-	return delay / 2 + randombytes_uniform((uint32_t)(delay / 2) + 1);
+	return delay / 2 + crypto_uniform((uint32_t)(delay / 2) + 1);
 }
 
 /*
@@ -429,7 +427,7 @@ fw_gate_close(struct forwarder *fw, int64_t retry_after_s)
 
 	/* A probe is one request: no reason to leave st2 unwatched for a minute. */
 	if (delay > FW_GATE_MAX)
-		delay = FW_GATE_MAX / 2 + randombytes_uniform(FW_GATE_MAX / 2 + 1);
+		delay = FW_GATE_MAX / 2 + crypto_uniform(FW_GATE_MAX / 2 + 1);
 	if (retry_after_s > FW_BACKOFF_MAX / 1000)
 		retry_after_s = FW_BACKOFF_MAX / 1000;
 	if (retry_after_s * 1000 > delay)
@@ -655,7 +653,7 @@ fw_outcome(struct forwarder *fw, struct fw_item *it, CURLcode cc, long status,
 		fw_delivered(fw, it);
 		return;
 	}
-	fault = fw_fault(x->resp != NULL ? x->resp : "", x->resp_len);
+	fault = fw_fault(x->resp.data != NULL ? x->resp.data : "", x->resp.len);
 	msg = xasprintf("st2 %ld: %s", status, fault);
 	free(fault);
 	if (r->verdict == FW_DEAD) {
@@ -688,20 +686,6 @@ fw_body(const struct spool_event *ev, const char *suffix)
 	return body;
 }
 
-/* CURLOPT_WRITEFUNCTION: keeps the start of the answer for error reasons. */
-static size_t
-fw_curl_write(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct fw_xfer *x = arg;
-	size_t n = size * nmemb, take = n;
-
-	if (x->resp_len + take > FW_RESP_MAX)
-		take = FW_RESP_MAX - x->resp_len;
-	if (take > 0)
-		http_append(&x->resp, &x->resp_len, ptr, take);
-	return n;
-}
-
 /*
  * A handle with the options every request shares. Handles are kept between
  * requests (fw->idle) rather than built and cleared for each of them; the
@@ -717,7 +701,7 @@ fw_easy(struct forwarder *fw)
 	if ((easy = curl_easy_init()) == NULL)
 		fatal("forward: libcurl: out of memory");
 	curl_easy_setopt(easy, CURLOPT_URL, fw->url);
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, fw_curl_write);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, http_body_write);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)FW_CONNECT_MS);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)FW_TIMEOUT_MS);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, fw->verify_tls ? 1L : 0L);
@@ -747,7 +731,8 @@ fw_start(struct forwarder *fw, struct fw_item *it)
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, &x->tag);
 	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->body);
 	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(x->body));
-	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	x->resp.max = FW_RESP_MAX; /* kept for error reasons; st2's answers are far smaller */
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, &x->resp);
 	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, it);
 

@@ -14,8 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "st2pd.h"
 
 #define SEND_TEST_DEFAULT_TYPE "incident.triggered"
@@ -43,7 +41,7 @@ send_test_ulid(char out[27])
 
 	for (i = 0; i < 6; i++)
 		b[i] = (unsigned char)(ms >> (8 * (5 - i)));
-	randombytes_buf(b + 6, sizeof b - 6);
+	crypto_random(b + 6, sizeof b - 6);
 	/* 26 * 5 = 130 bits: the 128-bit value with two leading zero bits. */
 	for (i = 0; i < 26; i++) {
 		v = 0;
@@ -64,7 +62,7 @@ send_test_uuid(char out[37])
 {
 	unsigned char b[16];
 
-	randombytes_buf(b, sizeof b);
+	crypto_random(b, sizeof b);
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
@@ -467,7 +465,7 @@ send_test_exec(const struct cli_args *a)
 	strlist_free(&headers);
 out:
 	if (secret != NULL)
-		sodium_memzero(secret, strlen(secret));
+		crypto_wipe_str(secret);
 	free(secret);
 	free(body);
 	free(url);

@@ -13,7 +13,6 @@
 
 #include <cmocka.h>
 #include <curl/curl.h>
-#include <sodium.h>
 
 #include "st2pd.h"
 
@@ -331,7 +330,8 @@ main(void)
 
 	int rc;
 
-	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	crypto_init();
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return 1;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();

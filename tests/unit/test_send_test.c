@@ -19,7 +19,6 @@
 
 #include <cmocka.h>
 #include <curl/curl.h>
-#include <sodium.h>
 
 #include "st2pd.h"
 #include "capture.h"
@@ -660,12 +659,11 @@ test_cmd_usage(void **state)
 	}
 }
 
-/* Initialises libsodium and libcurl as main() does. */
+/* Initialises the crypto library and libcurl as main() does. */
 static int
 setup(void **state)
 {
-	if (sodium_init() < 0)
-		return -1;
+	crypto_init();
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 

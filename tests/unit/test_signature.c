@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sodium.h>
 
 #include "st2pd.h"
 #include "capture.h"
@@ -663,11 +662,12 @@ test_cmd_sign_errors(void **state)
 	free(file);
 }
 
-/* Initialises libsodium as main() does. */
+/* Initialises the crypto library as main() does. */
 static int
 setup(void **state)
 {
-	return sodium_init() < 0 ? -1 : 0;
+	crypto_init();
+	return 0;
 }
 
 int
