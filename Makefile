@@ -87,8 +87,8 @@ fuzz-merge: fuzz-build
 	done
 
 format:
-	@clang-format -i common/*.[ch] config/*.c webhook/*.c triggers/*.c actions/*.c sensor/*.c \
-		tests/unit/*.c tests/fuzz/*.[ch]
+	@clang-format -i actions/*.c common/*.[ch] config/*.c sensor/*.c serve/*.c spool/*.c \
+		triggers/*.c webhook/*.c tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -345,7 +345,7 @@ void sig_compute(const char *secret, const void *body, size_t len, char out[65])
 enum pd_err sig_verify(const char *header, const void *body, size_t len,
                        const struct pd_strlist *secrets);
 
-/* webhook/metrics.c */
+/* common/metrics.c */
 enum metric_counter {
 	M_RECV_ACCEPTED = 0,
 	M_RECV_DUPLICATE,
@@ -378,7 +378,7 @@ void metrics_observe_forward(double seconds);
 /* Prometheus text exposition; spool may be NULL. Caller frees. */
 char *metrics_render(struct spool *);
 
-/* webhook/server.c */
+/* serve/server.c */
 /* SIG_BLOCK or SIG_UNBLOCK serve's signals (TERM, INT, HUP); see server.c. */
 void serve_mask_signals(int how);
 
@@ -464,6 +464,7 @@ struct spool_event {
 	int state; /* enum spool_state */
 	int64_t delivered_ms;
 	char *last_error;
+	int64_t dead_ms;
 	char *dead_reason;
 };
 void spool_event_free(struct spool_event *);
@@ -474,7 +475,7 @@ enum pd_err payload_from_webhook(const char *body, size_t len, const char *webho
 enum pd_err payload_from_event(json_t *event, const char *webhook_id, const char *subscription_id,
                                const char *source, struct spool_event **out);
 
-/* triggers/spool.c */
+/* spool/spool.c: the durable spool (SQLite, the writer and checkpointer threads) */
 #define SPOOL_DB_FILE        "spool.db" /* inside spool.path, a directory */
 #define SPOOL_SCHEMA_VERSION 5          /* PRAGMA user_version */
 /* An events row's payload, as a column expression of a query on events. */
@@ -532,7 +533,52 @@ char *spool_meta_get(struct spool *, const char *key);
 void spool_stats(struct spool *, struct spool_stats *);
 int spool_writable(struct spool *);
 
-/* triggers/spool_cmd.c */
+/* spool/admin.c: what the spool command shows and changes */
+#define SPOOL_ADMIN_BUSY_MS 10000 /* the CLI waits this long for the daemon's write lock */
+struct spool_admin;
+/* Which events: every member set narrows the selection (retry and purge: dead letters). */
+struct spool_filter {
+	const char **ids;     /* NULL-terminated event ids, or NULL */
+	const char *incident; /* the events of one incident */
+	const char *type;     /* of one event type */
+	int64_t older_ms;     /* received before this time; 0: unset */
+	int64_t newer_ms;     /* received at or after it; 0: unset */
+	int states;           /* list: 1 << enum spool_state, or'ed */
+	long limit;           /* list: at most this many; 0: all */
+};
+struct spool_status {
+	int64_t pending, oldest_pending_ms, delivered_24h, dead, size_bytes;
+	struct spool_reason {
+		char *reason;
+		int64_t count;
+	} * reasons; /* dead letters by reason, most first */
+	size_t nreasons;
+};
+/* Opens an existing spool (PD_ERR_IO or, for an old schema, PD_ERR_CONFIG: logged). */
+enum pd_err spool_admin_open(const char *dir, struct spool_admin **out);
+void spool_admin_close(struct spool_admin *);
+enum pd_err spool_admin_status(struct spool_admin *, int64_t now, struct spool_status *);
+void spool_status_free(struct spool_status *);
+/* Records in seq order (spool_event_free each, free the array); *more: the limit cut it. */
+enum pd_err spool_admin_list(struct spool_admin *, const struct spool_filter *,
+                             struct spool_event ***out, size_t *n, int *more);
+/* By event id or X-Webhook-Id, in any state; *out NULL when there is none. */
+enum pd_err spool_admin_find(struct spool_admin *, const char *id, int with_payload,
+                             struct spool_event **out);
+enum pd_err spool_admin_retry(struct spool_admin *, const struct spool_filter *, size_t *n);
+enum pd_err spool_admin_purge(struct spool_admin *, const struct spool_filter *, size_t *n);
+
+/* spool/schema.c: spool.db for everything that opens it */
+#define SPOOL_DB_BUSY_MS 5000 /* a connection waits this long for another's write lock */
+struct sqlite3;
+int spool_db_connect(const char *dbpath, int create, struct sqlite3 **db); /* -1: logged */
+const char *spool_db_sync_sql(enum durability);
+int spool_db_setup(struct sqlite3 *, const char *dbpath, enum durability);
+int spool_db_repair(struct sqlite3 *, const char *dbpath);
+int spool_db_version(struct sqlite3 *, const char *dbpath); /* -1: logged */
+int spool_db_mkdirs(const char *path);
+int spool_db_exec(struct sqlite3 *, const char *dbpath, const char *sql);
+int spool_db_int(struct sqlite3 *, const char *dbpath, const char *sql, int64_t *out);
 
 /* triggers/forward.c */
 /* Starts the forwarder on a thread of its own; it loads what the spool holds. */

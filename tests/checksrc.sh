@@ -6,8 +6,8 @@
 # Usage: checksrc.sh SOURCE_DIR
 set -u
 cd "${1:-.}" || exit 2
-files=$(ls common/*.[ch] config/*.c webhook/*.c triggers/*.c actions/*.c sensor/*.c tests/unit/*.c \
-	tests/fuzz/*.[ch] 2>/dev/null)
+files=$(ls actions/*.c common/*.[ch] config/*.c sensor/*.c serve/*.c spool/*.c triggers/*.c \
+	webhook/*.c tests/unit/*.[ch] tests/fuzz/*.[ch] 2>/dev/null)
 status=0
 
 if command -v clang-format >/dev/null 2>&1; then

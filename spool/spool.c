@@ -16,7 +16,7 @@
  * leaves no debris to clean up (no temp files, unlike a file-per-event
  * spool).
  *
- * Two tables: events, one small row per event with its state, and payloads,
+ * Two tables (spool/schema.c): events, one small row per event with its state, and payloads,
  * the trigger payload under the same seq. Delivery updates an event's row,
  * and with the ~2 KB payload beside it every update rewrote the payload's
  * page into the WAL as well; apart, a page of events holds dozens of rows
@@ -126,7 +126,6 @@
 
 #include "st2pd.h"
 
-#define SPOOL_BUSY_TIMEOUT_MS 5000
 #define SPOOL_HOUSEKEEP_MS    10000
 #define SPOOL_PRUNE_BATCH     1000
 #define SPOOL_WAL_PAGES       1000  /* wake the checkpointer (SQLite's own default) */
@@ -225,91 +224,6 @@ static const char *const spool_rsql[RS_MAX] = {
                   "ORDER BY seq LIMIT 1",
     [RS_META] = "SELECT value FROM meta WHERE key = ?1",
 };
-
-/* The events table's columns; the migration builds the same table under another name. */
-#define SPOOL_EVENTS_COLUMNS                                                                       \
-	"(seq INTEGER PRIMARY KEY AUTOINCREMENT,"                                                  \
-	" event_id TEXT NOT NULL UNIQUE,"                                                          \
-	" webhook_id TEXT UNIQUE,"                                                                 \
-	" event_type TEXT,"                                                                        \
-	" \"trigger\" TEXT,"                                                                       \
-	" order_key TEXT,"                                                                         \
-	" received_ms INTEGER NOT NULL,"                                                           \
-	" state INTEGER NOT NULL DEFAULT 0," /* 0 pending, 1 delivered, 2 dead */                  \
-	" attempts INTEGER NOT NULL DEFAULT 0,"                                                    \
-	" next_attempt_ms INTEGER NOT NULL DEFAULT 0,"                                             \
-	" delivered_ms INTEGER,"                                                                   \
-	" dead_ms INTEGER,"                                                                        \
-	" last_error TEXT,"                                                                        \
-	" dead_reason TEXT,"                                                                       \
-	" transition TEXT," /* version 5 */                                                        \
-	" source TEXT)"
-
-/* What version 4 added to version 3. */
-#define SPOOL_SCHEMA_V4                                                                            \
-	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"                           \
-	"CREATE INDEX events_delivered_key ON events (order_key, seq) WHERE state = 1;"            \
-	"PRAGMA user_version = 4;"
-
-/* What version 5 added to version 4, but for the two columns (see spool_migrate_v4). */
-#define SPOOL_SCHEMA_V5                                                                            \
-	"CREATE INDEX events_transition ON events (transition) WHERE transition IS NOT NULL;"      \
-	"PRAGMA user_version = 5;"
-
-/* Everything of the schema but the events table itself. */
-#define SPOOL_SCHEMA_REST                                                                          \
-	"CREATE TABLE payloads (seq INTEGER PRIMARY KEY, payload TEXT NOT NULL);"                  \
-	"CREATE INDEX events_pending ON events (seq) WHERE state = 0;"                             \
-	"CREATE INDEX events_delivered ON events (delivered_ms) WHERE state = 1;"                  \
-	"CREATE INDEX events_dead ON events (seq) WHERE state = 2;"                                \
-	"CREATE TRIGGER payloads_move AFTER UPDATE OF seq ON events BEGIN"                         \
-	" UPDATE payloads SET seq = new.seq WHERE seq = old.seq; END;"                             \
-	"CREATE TRIGGER payloads_delete AFTER DELETE ON events BEGIN"                              \
-	" DELETE FROM payloads WHERE seq = old.seq; END;"
-
-/* The schema, version SPOOL_SCHEMA_VERSION (5). */
-static const char spool_schema[] = "CREATE TABLE events " SPOOL_EVENTS_COLUMNS
-                                   ";" SPOOL_SCHEMA_REST SPOOL_SCHEMA_V4 SPOOL_SCHEMA_V5;
-
-/*
- * Version 4 is version 5 without the transition and source of each event
- * and their index. Rows from before have neither: they are told apart by
- * their ids only, as they were.
- */
-static const char spool_migrate_v4[] = "ALTER TABLE events ADD COLUMN transition TEXT;"
-                                       "ALTER TABLE events ADD COLUMN source TEXT;" SPOOL_SCHEMA_V5;
-
-/*
- * The repair of the DESIGN comment: pending events older than a delivered
- * one of their order key were delivered, their outcome lost with the process.
- */
-static const char spool_repair[] =
-    "UPDATE events SET state = 1, delivered_ms = ?1 WHERE seq IN (SELECT p.seq FROM events p"
-    " INDEXED BY events_pending WHERE p.state = 0 AND EXISTS (SELECT 1 FROM events d INDEXED"
-    " BY events_delivered_key WHERE d.state = 1 AND d.order_key = p.order_key AND"
-    " d.seq > p.seq))";
-
-/*
- * Version 3 is version 4 without the meta table and the index of the
- * repair. Versions 1 and 2 kept the payload in events (and version 1 had two more
- * indexes, for queries only an operator runs). The table is rebuilt rather
- * than altered: DROP COLUMN needs SQLite 3.35, older than some targets'.
- * sqlite_sequence keeps its high-water mark, so no seq is ever reused.
- */
-static const char spool_migrate_v2[] =
-    "CREATE TABLE events_v3 " SPOOL_EVENTS_COLUMNS ";"
-    "INSERT INTO events_v3 (seq, event_id, webhook_id, event_type, \"trigger\", order_key,"
-    " received_ms, state, attempts, next_attempt_ms, delivered_ms, dead_ms, last_error,"
-    " dead_reason) SELECT seq, event_id, webhook_id, event_type, \"trigger\", order_key,"
-    " received_ms, state, attempts, next_attempt_ms, delivered_ms, dead_ms, last_error,"
-    " dead_reason FROM events;"
-    "CREATE TEMP TABLE v3_payloads AS SELECT seq, payload FROM events;"
-    "UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence"
-    " WHERE name = 'events'), 0)) WHERE name = 'events_v3';"
-    "DROP TABLE events;"
-    "ALTER TABLE events_v3 RENAME TO events;" SPOOL_SCHEMA_REST
-    "INSERT INTO payloads (seq, payload) SELECT seq, payload FROM temp.v3_payloads;"
-    "DROP TABLE temp.v3_payloads;" SPOOL_SCHEMA_V4 SPOOL_SCHEMA_V5;
 
 struct spool {
 	char *dir;
@@ -413,160 +327,6 @@ spool_op_free(struct spool_op *op)
 	free(op);
 }
 
-/* mkdir -p with mode 0750 for every directory created. */
-static int
-spool_mkdirs(const char *path)
-{
-	struct stat st;
-	char *p, *c;
-	char save;
-	int rc = 0;
-
-	if (*path == '\0') {
-		errno = ENOENT;
-		return -1;
-	}
-	p = xstrdup(path);
-	for (c = p + 1;; c++) {
-		if (*c != '/' && *c != '\0')
-			continue;
-		save = *c;
-		*c = '\0';
-		/* An existing directory we may not write into is fine (EACCES on "/var"). */
-		if (mkdir(p, 0750) != 0 && errno != EEXIST &&
-		    (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)))
-			rc = -1;
-		*c = save;
-		if (rc != 0 || save == '\0')
-			break;
-	}
-	free(p);
-	if (rc == 0 && stat(path, &st) != 0)
-		rc = -1;
-	else if (rc == 0 && !S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		rc = -1;
-	}
-	return rc;
-}
-
-/* Runs SQL with no result rows; logs and returns -1 on error. */
-static int
-spool_exec(struct spool *s, sqlite3 *db, const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		log_error("spool: %s: %s", s->dbpath, err != NULL ? err : sqlite3_errmsg(db));
-		sqlite3_free(err);
-		return -1;
-	}
-	return 0;
-}
-
-/* Runs a one-value query (a PRAGMA) into *out; -1 on error. */
-static int
-spool_query_int(struct spool *s, sqlite3 *db, const char *sql, int64_t *out)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		log_error("spool: %s: %s", s->dbpath, sqlite3_errmsg(db));
-		return -1;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	else
-		log_error("spool: %s: %s", s->dbpath, sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
-}
-
-/* Opens one connection with the shared settings. */
-static int
-spool_connect(struct spool *s, sqlite3 **db)
-{
-	/* Each connection is used by one thread at a time: no SQLite mutexes. */
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-
-	if (sqlite3_open_v2(s->dbpath, db, flags, NULL) != SQLITE_OK) {
-		log_error("spool: cannot open %s: %s", s->dbpath,
-		          *db != NULL ? sqlite3_errmsg(*db) : "out of memory");
-		return -1;
-	}
-	sqlite3_busy_timeout(*db, SPOOL_BUSY_TIMEOUT_MS);
-	sqlite3_extended_result_codes(*db, 1);
-	return 0;
-}
-
-/* The synchronous level durability asks of every connection (WS_SYNC_FULL or WS_SYNC_NORMAL). */
-static enum spool_wstmt
-spool_sync_level(const struct spool *s)
-{
-	return s->durability == DURABILITY_FSYNC ? WS_SYNC_FULL : WS_SYNC_NORMAL;
-}
-
-/* WAL mode, sync level, and the schema if the database is new. */
-static int
-spool_setup_db(struct spool *s)
-{
-	sqlite3_stmt *st;
-	int64_t version = 0;
-	int wal;
-
-	if (sqlite3_prepare_v2(s->wdb, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK) {
-		log_error("spool: %s: %s", s->dbpath, sqlite3_errmsg(s->wdb));
-		return -1;
-	}
-	wal = sqlite3_step(st) == SQLITE_ROW &&
-	      strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
-	sqlite3_finalize(st);
-	if (!wal) {
-		log_error("spool: %s: cannot switch to WAL mode: %s", s->dbpath,
-		          sqlite3_errmsg(s->wdb));
-		return -1;
-	}
-	if (spool_exec(s, s->wdb, spool_wsql[spool_sync_level(s)]) != 0)
-		return -1;
-	if (spool_query_int(s, s->wdb, "PRAGMA user_version", &version) != 0)
-		return -1;
-	if (version == 0) {
-		/* Another process may be creating it too: decide under the write lock. */
-		if (spool_exec(s, s->wdb, "BEGIN IMMEDIATE") != 0)
-			return -1;
-		if (spool_query_int(s, s->wdb, "PRAGMA user_version", &version) != 0 ||
-		    (version == 0 && spool_exec(s, s->wdb, spool_schema) != 0) ||
-		    spool_exec(s, s->wdb, "COMMIT") != 0) {
-			sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
-		version = SPOOL_SCHEMA_VERSION;
-	}
-	if (version >= 1 && version <= 4) {
-		if (spool_exec(s, s->wdb, "BEGIN IMMEDIATE") != 0)
-			return -1;
-		/* The v2 rebuild creates the current table; 3 and 4 are altered in steps. */
-		if ((version <= 2 && spool_exec(s, s->wdb, spool_migrate_v2) != 0) ||
-		    (version == 3 && spool_exec(s, s->wdb, SPOOL_SCHEMA_V4) != 0) ||
-		    (version >= 3 && spool_exec(s, s->wdb, spool_migrate_v4) != 0) ||
-		    spool_exec(s, s->wdb, "COMMIT") != 0) {
-			sqlite3_exec(s->wdb, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
-		log_info("spool: %s: schema upgraded from version %lld to %d", s->dbpath,
-		         (long long)version, SPOOL_SCHEMA_VERSION);
-		version = SPOOL_SCHEMA_VERSION;
-	}
-	if (version != SPOOL_SCHEMA_VERSION) {
-		log_error("spool: %s: schema version %lld, this binary knows %d", s->dbpath,
-		          (long long)version, SPOOL_SCHEMA_VERSION);
-		return -1;
-	}
-	return 0;
-}
-
 /* Prepares every statement once: they are reused on the hot path. */
 static int
 spool_prepare(struct spool *s)
@@ -613,32 +373,6 @@ spool_recount(struct spool *s)
 	s->delivered = n[SPOOL_DELIVERED];
 	s->dead = n[SPOOL_DEAD];
 	pthread_mutex_unlock(&s->mu);
-	return 0;
-}
-
-/* Marks delivered what the order promise says was (see DESIGN); -1 on error. */
-static int
-spool_repair_lost(struct spool *s)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->wdb, spool_repair, -1, &st, NULL) != SQLITE_OK) {
-		log_error("spool: %s: %s", s->dbpath, sqlite3_errmsg(s->wdb));
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_error("spool: %s: repair: %s", s->dbpath, sqlite3_errmsg(s->wdb));
-		return -1;
-	}
-	if (sqlite3_changes(s->wdb) > 0)
-		log_warn("spool: %s: %d event(s) pending behind a delivered event of the same "
-		         "incident: their delivery was recorded too late (the process stopped "
-		         "while the spool could not be written); marked delivered, not sent again",
-		         s->dbpath, sqlite3_changes(s->wdb));
 	return 0;
 }
 
@@ -691,12 +425,15 @@ spool_open(const char *path, enum durability durability, long max_events, struct
 	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&s->ccv, NULL);
 
-	if (spool_mkdirs(path) != 0) {
+	if (spool_db_mkdirs(path) != 0) {
 		log_error("spool: cannot create directory %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (spool_connect(s, &s->wdb) != 0 || spool_setup_db(s) != 0 || spool_repair_lost(s) != 0 ||
-	    spool_connect(s, &s->rdb) != 0 || spool_prepare(s) != 0 || spool_recount(s) != 0)
+	if (spool_db_connect(s->dbpath, 1, &s->wdb) != 0 ||
+	    spool_db_setup(s->wdb, s->dbpath, s->durability) != 0 ||
+	    spool_db_repair(s->wdb, s->dbpath) != 0 ||
+	    spool_db_connect(s->dbpath, 1, &s->rdb) != 0 || spool_prepare(s) != 0 ||
+	    spool_recount(s) != 0)
 		goto fail;
 	log_debug("spool: opened %s: %lld pending, %lld dead, %lld delivered", s->dbpath,
 	          (long long)s->pending, (long long)s->dead, (long long)s->delivered);
@@ -1158,8 +895,8 @@ spool_start_checkpointer(struct spool *s)
 {
 	int rc;
 
-	if (spool_connect(s, &s->cdb) != 0 ||
-	    spool_exec(s, s->cdb, spool_wsql[spool_sync_level(s)]) != 0)
+	if (spool_db_connect(s->dbpath, 1, &s->cdb) != 0 ||
+	    spool_db_exec(s->cdb, s->dbpath, spool_db_sync_sql(s->durability)) != 0)
 		return;
 	if ((rc = pthread_create(&s->checkpointer, NULL, spool_checkpointer, s)) != 0) {
 		log_warn("spool: no checkpointer thread (%s): the writer checkpoints itself",
