@@ -134,6 +134,8 @@ enum pd_err parse_long(const char *, long min, long max, long *out);
 enum pd_err parse_duration_ms(const char *, int64_t *out);
 /* ISO 8601 UTC with milliseconds: "2026-11-27T09:40:00.123Z"; buf >= 32. */
 void format_time_ms(int64_t ms, char *buf, size_t len);
+/* mkdir -p: every missing directory of path made with mode; 0, or -1 with errno. */
+int mkdirs(const char *path, unsigned int mode);
 /* Length (1-4) of the UTF-8 character at s as RFC 3629 allows it, or 0; n bytes remain. */
 size_t utf8_char_len(const char *s, size_t n);
 /* RFC 3339 ("2026-11-27T09:40:00Z", ".123Z", "+01:00") -> ms since epoch. */
@@ -155,6 +157,16 @@ void crypto_wipe(void *, size_t);
 void crypto_wipe_str(char *); /* NULL is fine */
 void crypto_hex(char *out, size_t outlen, const unsigned char *bin, size_t n);
 int crypto_unhex(unsigned char *bin, size_t n, const char *hex, size_t hexlen);
+
+/* common/curlev.c: libcurl's multi interface on a libevent loop */
+struct curlev;
+/* A transfer finished (easy is a CURL *, result a CURLcode); still added. */
+typedef void curlev_done_cb(void *easy, int result, void *arg);
+struct curlev *curlev_new(struct event_base *, long max_connections, curlev_done_cb *done,
+                          void (*collected)(void *), void *arg);
+const char *curlev_add(struct curlev *, void *easy); /* NULL, or why it could not start */
+void curlev_remove(struct curlev *, void *easy);
+void curlev_free(struct curlev *);
 
 /* common/http.c */
 /* Blocking one-shot HTTP with libcurl, for CLI subcommands (register, send-test). */
@@ -471,6 +483,8 @@ void spool_event_free(struct spool_event *);
 /* Parses a webhook body and builds the spool event (source "webhook"). */
 enum pd_err payload_from_webhook(const char *body, size_t len, const char *webhook_id,
                                  const char *subscription_id, struct spool_event **out);
+/* What StackStorm is sent for ev: {"trigger":...,"payload":...} and suffix. Caller frees. */
+char *payload_trigger_body(const struct spool_event *ev, const char *suffix);
 /* Same from an already parsed V3 event object (the poller: source "poll"). */
 enum pd_err payload_from_event(json_t *event, const char *webhook_id, const char *subscription_id,
                                const char *source, struct spool_event **out);
@@ -576,7 +590,6 @@ const char *spool_db_sync_sql(enum durability);
 int spool_db_setup(struct sqlite3 *, const char *dbpath, enum durability);
 int spool_db_repair(struct sqlite3 *, const char *dbpath);
 int spool_db_version(struct sqlite3 *, const char *dbpath); /* -1: logged */
-int spool_db_mkdirs(const char *path);
 int spool_db_exec(struct sqlite3 *, const char *dbpath, const char *sql);
 int spool_db_int(struct sqlite3 *, const char *dbpath, const char *sql, int64_t *out);
 
@@ -590,6 +603,39 @@ void forward_stop(struct forwarder *, void (*done)(void *), void *arg);
 /* Ends the forwarder's thread: before spool_close, which may still hand events over. */
 void forward_join(struct forwarder *);
 void forward_free(struct forwarder *);
+
+/* triggers/answer.c: what StackStorm's answer means for an event */
+enum answer_verdict { ANSWER_DELIVERED = 0, ANSWER_DEAD, ANSWER_RETRY, ANSWER_RETRY_AFTER };
+struct answer_rule {
+	long lo, hi; /* HTTP statuses it covers */
+	enum answer_verdict verdict;
+	enum log_level level; /* of the log line a failure of this kind gets */
+	const char *msg;      /* that line, NULL for none */
+};
+const struct answer_rule *answer_rule(long status);
+/* st2's faultstring from an error body, cut to fit, or a one-line excerpt. Caller frees. */
+char *answer_reason(const char *body, size_t len);
+
+/* triggers/order.c: the forwarder's chains that keep an incident's events in order */
+#define ORDER_BUCKETS 1024
+struct order_chain;
+struct order_link {
+	struct order_chain *chain; /* NULL: no key, a chain of its own */
+	struct order_link *next;   /* the next event of the same key */
+};
+struct order_table {
+	struct order_chain *buckets[ORDER_BUCKETS];
+};
+void order_attach(struct order_table *, struct order_link *, const char *key);
+int order_is_head(const struct order_link *);
+int order_detach(struct order_table *, struct order_link *); /* 0: not the head */
+
+/* triggers/sink.c: the JSON lines file when st2.api_url is unset */
+struct sink;
+struct sink *sink_new(const char *path, int fsync_each_batch);
+/* Appends n events, made durable; how many went for good, *error about the rest. */
+size_t sink_write(struct sink *, struct spool_event *const *evs, size_t n, char **error);
+void sink_free(struct sink *);
 
 /* triggers/register.c */
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "st2pd.h"
@@ -289,4 +290,41 @@ message_json(const char *s)
 	j = json_string(copy);
 	free(copy);
 	return j;
+}
+
+/* mkdir -p: every missing directory of path made with mode; 0, or -1 with errno. */
+int
+mkdirs(const char *path, unsigned int mode)
+{
+	struct stat st;
+	char *p, *c;
+	char save;
+	int rc = 0;
+
+	if (*path == '\0') {
+		errno = ENOENT;
+		return -1;
+	}
+	p = xstrdup(path);
+	for (c = p + 1;; c++) {
+		if (*c != '/' && *c != '\0')
+			continue;
+		save = *c;
+		*c = '\0';
+		/* An existing directory we may not write into is fine (EACCES on "/var"). */
+		if (mkdir(p, mode) != 0 && errno != EEXIST &&
+		    (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)))
+			rc = -1;
+		*c = save;
+		if (rc != 0 || save == '\0')
+			break;
+	}
+	free(p);
+	if (rc == 0 && stat(path, &st) != 0)
+		rc = -1;
+	else if (rc == 0 && !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		rc = -1;
+	}
+	return rc;
 }

@@ -159,43 +159,6 @@ spool_db_version(sqlite3 *db, const char *dbpath)
 	return spool_db_int(db, dbpath, "PRAGMA user_version", &v) == 0 ? (int)v : -1;
 }
 
-/* mkdir -p with mode 0750 for every directory created. */
-int
-spool_db_mkdirs(const char *path)
-{
-	struct stat st;
-	char *p, *c;
-	char save;
-	int rc = 0;
-
-	if (*path == '\0') {
-		errno = ENOENT;
-		return -1;
-	}
-	p = xstrdup(path);
-	for (c = p + 1;; c++) {
-		if (*c != '/' && *c != '\0')
-			continue;
-		save = *c;
-		*c = '\0';
-		/* An existing directory we may not write into is fine (EACCES on "/var"). */
-		if (mkdir(p, 0750) != 0 && errno != EEXIST &&
-		    (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)))
-			rc = -1;
-		*c = save;
-		if (rc != 0 || save == '\0')
-			break;
-	}
-	free(p);
-	if (rc == 0 && stat(path, &st) != 0)
-		rc = -1;
-	else if (rc == 0 && !S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		rc = -1;
-	}
-	return rc;
-}
-
 /* Runs SQL with no result rows; logs and returns -1 on error. */
 int
 spool_db_exec(sqlite3 *db, const char *dbpath, const char *sql)

@@ -425,7 +425,7 @@ spool_open(const char *path, enum durability durability, long max_events, struct
 	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&s->ccv, NULL);
 
-	if (spool_db_mkdirs(path) != 0) {
+	if (mkdirs(path, 0750) != 0) {
 		log_error("spool: cannot create directory %s: %s", path, strerror(errno));
 		goto fail;
 	}

@@ -12,14 +12,9 @@
  * spool (thread-safe) and the metrics (atomic); its only other entry
  * points are forward_handoff() (called by the spool's writer thread) and
  * forward_stop(), which hand work over through events and a locked inbox.
- * Inside the thread there are no locks. HTTP
- * is libcurl's multi interface driven by libevent, curl's "hiperfifo"
- * pattern: libcurl says which sockets to watch (CURLMOPT_SOCKETFUNCTION,
- * mirrored into one libevent event per socket) and when to wake it
- * (CURLMOPT_TIMERFUNCTION, one evtimer); both end in
- * curl_multi_socket_action(), after which curl_multi_info_read() hands
- * back the finished transfers. The multi handle keeps connections alive
- * and reuses them, so steady forwarding costs no TCP or TLS handshakes.
+ * Inside the thread there are no locks. HTTP is libcurl's multi interface
+ * on the thread's libevent loop (common/curlev.c), which keeps connections
+ * to StackStorm alive; in sink mode the lines go to triggers/sink.c.
  *
  * The spool is the queue; the forwarder only holds a window of at most
  * FW_WINDOW_MAX pending events in memory, in seq order. In the common case
@@ -39,7 +34,7 @@
  * FW_REFILL_MIN free slots so that fetches come in batches.
  *
  * Order per incident: events sharing an order_key form a chain in the
- * window, and only the chain's head (its oldest event) may be in flight
+ * window (triggers/order.c), and only the chain's head (its oldest event) may be in flight
  * or waiting for its retry; the others wait behind it, so st2 receives
  * them in seq order. An event leaves the window only as the head of its
  * chain (delivered or dead-lettered). Different keys proceed in parallel,
@@ -51,12 +46,9 @@
  * promise and bounded memory are worth more than throughput in a case
  * that rare; nothing is lost, only delayed.
  *
- * Outcomes: 2xx is delivered. 400, 413 and 422 mean st2 will never take
- * this event (unknown trigger, payload rejected, too large): it becomes a
- * dead letter at once, with st2's faultstring as the reason (its echo of
- * the payload cut out, so that reasons group in `spool status`).
- * Everything else (connection errors, timeouts, 401/403, 404, 408, 429,
- * 5xx) is retried after min(60 s, 1 s * 2^(attempts-1)), jittered
+ * Outcomes (triggers/answer.c decides): 2xx is delivered; 400, 413 and
+ * 422 make a dead letter at once, with st2's faultstring as the reason.
+ * Everything else is retried after min(60 s, 1 s * 2^(attempts-1)), jittered
  * uniformly over its upper half and at least Retry-After on 429/503.
  * Those failures also close a gate for every event, since they say st2 as
  * a whole is down, overloaded or misconfigured: nothing starts until the
@@ -71,8 +63,8 @@
  * level, until a delivery succeeds again.
  *
  * Sink mode (no st2.api_url) keeps the same window and order: each pass
- * appends every window event as one JSON line, fsyncs once (durability
- * fsync), then marks them delivered. forward_stop() only waits for HTTP
+ * appends every window event as one JSON line (triggers/sink.c), then
+ * marks delivered what was written for good. forward_stop() only waits for HTTP
  * transfers in flight; events not started stay pending in the spool.
  */
 #include <sys/queue.h>
@@ -104,7 +96,6 @@
 #define FW_WINDOW_MAX 1024
 /* With a backlog, refill only once this many slots are free (batched fetches). */
 #define FW_REFILL_MIN  (FW_WINDOW_MAX / 4)
-#define FW_KEY_BUCKETS 1024
 #define FW_TICK_MS     1000
 #define FW_NICE        10    /* the forwarder thread's niceness: see fw_thread() */
 #define FW_BACKOFF_MS  1000  /* first retry after 0.5-1 s */
@@ -114,21 +105,8 @@
 #define FW_TIMEOUT_MS  30000
 /* Response bytes kept: st2 answers {"faultstring": ...}, far smaller. */
 #define FW_RESP_MAX 65536
-/* Length of a response excerpt in a dead-letter reason. */
-#define FW_EXCERPT 200
-/* st2's faultstring repeats the whole payload: keep reasons and logs readable. */
-#define FW_FAULT_MAX  1024
-#define FW_FAULT_HEAD 256 /* of which the start; the rest is the end */
 
 enum fw_state { FW_WAITING = 0, FW_IN_FLIGHT };
-
-/* One order_key with window events: the chain head..tail, in seq order. */
-struct fw_key {
-	char *name;
-	struct fw_item *head; /* the only one that may be in flight or backing off */
-	struct fw_item *tail;
-	struct fw_key *next; /* hash bucket chain */
-};
 
 /* One HTTP request in flight. */
 struct fw_xfer {
@@ -143,20 +121,13 @@ struct fw_xfer {
 /* One window event. */
 struct fw_item {
 	struct spool_event *ev;
-	struct fw_key *key;    /* NULL: no order constraint */
-	struct fw_item *knext; /* next window event of the same key */
+	struct order_link order; /* in its order key's chain */
 	enum fw_state state;
 	int64_t due; /* mono_ms() before which it may not start */
 	struct fw_xfer *xfer;
 	TAILQ_ENTRY(fw_item) entry;
 };
 TAILQ_HEAD(fw_window, fw_item);
-
-/* One socket libcurl asked us to watch. */
-struct fw_sock {
-	struct event *ev;
-	LIST_ENTRY(fw_sock) entry;
-};
 
 struct forwarder {
 	struct event_base *base;
@@ -165,9 +136,8 @@ struct forwarder {
 	char *auth; /* "St2-Api-Key: ..." or "X-Auth-Token: ...", or NULL */
 	int verify_tls;
 
+	struct sink *sink; /* sink mode */
 	char *sink_path;
-	int sink_fd;
-	int sink_fsync;
 	int sink_failures;
 	int64_t sink_due;
 
@@ -175,16 +145,14 @@ struct forwarder {
 	pthread_t thread;
 	int started;
 
-	CURLM *multi;
+	struct curlev *curl;
 	struct curl_slist *headers;   /* the same for every request */
 	CURL *idle[FW_MAX_IN_FLIGHT]; /* configured handles between requests */
 	size_t nidle;
-	struct event *curl_timer;
 	struct event *tick;
 	struct event *done_ev;
 	struct event *stop_ev;
 	struct event *inbox_ev;
-	LIST_HEAD(, fw_sock) socks;
 
 	/* Events handed over by the spool's writer thread, guarded by inbox_mu. */
 	pthread_mutex_t inbox_mu;
@@ -200,7 +168,7 @@ struct forwarder {
 	size_t in_flight;
 	int64_t last_seq; /* highest seq loaded into the window */
 	int backlog;      /* the spool may hold more than the window took */
-	struct fw_key *keys[FW_KEY_BUCKETS];
+	struct order_table order;
 
 	char *problem; /* kind of the last failure logged; NULL while healthy */
 	int stopping;
@@ -208,72 +176,13 @@ struct forwarder {
 	void *done_arg;
 };
 
-/* FNV-1a: spreads incident ids over the buckets well enough. */
-static size_t
-fw_key_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h % FW_KEY_BUCKETS;
-}
-
-/* Appends it to its key's chain; the chain's first event is its head. */
-static void
-fw_key_attach(struct forwarder *fw, struct fw_item *it)
-{
-	const char *name = it->ev->order_key;
-	struct fw_key *k;
-	size_t h;
-
-	if (name == NULL || *name == '\0')
-		return;
-	h = fw_key_hash(name);
-	for (k = fw->keys[h]; k != NULL; k = k->next) {
-		if (strcmp(k->name, name) == 0)
-			break;
-	}
-	if (k == NULL) {
-		k = xcalloc(1, sizeof *k);
-		k->name = xstrdup(name);
-		k->next = fw->keys[h];
-		fw->keys[h] = k;
-		k->head = it;
-	} else
-		k->tail->knext = it;
-	k->tail = it;
-	it->key = k;
-}
-
-/* Removes the head of a chain, freeing the key when it was the last event. */
-static void
-fw_key_detach(struct forwarder *fw, struct fw_item *it)
-{
-	struct fw_key *k = it->key, **kp;
-
-	if (k == NULL)
-		return;
-	if (k->head != it)
-		fatal("forward: event %lld left the window before older events of its incident",
-		      (long long)it->ev->seq);
-	k->head = it->knext;
-	if (k->head != NULL)
-		return;
-	for (kp = &fw->keys[fw_key_hash(k->name)]; *kp != k; kp = &(*kp)->next)
-		;
-	*kp = k->next;
-	free(k->name);
-	free(k);
-}
-
 /* Whether it may start now: the head of its chain, idle and due. */
 static int
 fw_item_ready(const struct fw_item *it, int64_t now)
 {
 	if (it->state != FW_WAITING || it->due > now)
 		return 0;
-	return it->key == NULL || it->key->head == it;
+	return order_is_head(&it->order);
 }
 
 /* Frees a transfer, detaching it from the multi handle first. */
@@ -283,7 +192,7 @@ fw_xfer_free(struct forwarder *fw, struct fw_xfer *x)
 	if (x == NULL)
 		return;
 	if (x->easy != NULL) {
-		curl_multi_remove_handle(fw->multi, x->easy);
+		curlev_remove(fw->curl, x->easy);
 		/* Nothing of x may outlive it in an idle handle. */
 		curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, NULL);
 		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, NULL);
@@ -312,7 +221,7 @@ fw_item_add(struct forwarder *fw, struct spool_event *ev)
 	it->due = delay > 0 ? mono_ms() + (delay < FW_BACKOFF_MAX ? delay : FW_BACKOFF_MAX) : 0;
 	TAILQ_INSERT_TAIL(&fw->window, it, entry);
 	fw->nwindow++;
-	fw_key_attach(fw, it);
+	order_attach(&fw->order, &it->order, ev->order_key);
 	if (ev->seq > fw->last_seq)
 		fw->last_seq = ev->seq;
 }
@@ -325,7 +234,9 @@ fw_item_remove(struct forwarder *fw, struct fw_item *it)
 		fw_xfer_free(fw, it->xfer);
 		fw->in_flight--;
 	}
-	fw_key_detach(fw, it);
+	if (!order_detach(&fw->order, &it->order))
+		fatal("forward: event %lld left the window before older events of its incident",
+		      (long long)it->ev->seq);
 	TAILQ_REMOVE(&fw->window, it, entry);
 	fw->nwindow--;
 	spool_event_free(it->ev);
@@ -514,122 +425,12 @@ fw_retry(struct forwarder *fw, struct fw_item *it, const char *error, int64_t re
 	metrics_inc(M_RETRIED);
 }
 
-/*
- * A faultstring of reasonable length. st2's "payload validation failed"
- * text puts the whole payload between the trigger ref and the reason, so
- * keep both ends and cut the middle, at UTF-8 character boundaries.
- */
-static char *
-fw_shorten(const char *f)
-{
-	size_t len = strlen(f), head = FW_FAULT_HEAD, tail;
-
-	if (len <= FW_FAULT_MAX)
-		return xstrdup(f);
-	tail = len - (FW_FAULT_MAX - FW_FAULT_HEAD);
-	while (head > 0 && ((unsigned char)f[head] & 0xc0) == 0x80)
-		head--;
-	while (tail < len && ((unsigned char)f[tail] & 0xc0) == 0x80)
-		tail++;
-	return xasprintf("%.*s ... %s", (int)head, f, f + tail);
-}
-
-/*
- * st2's 400 for a trigger it will not dispatch reads 'Trigger payload
- * validation failed and validation is enabled, not dispatching a trigger
- * "REF" (PAYLOAD): REASON'. The payload is in the spool already and would
- * make every dead-letter reason unique (spool status groups by reason), so
- * keep 'not dispatching a trigger "REF": REASON'. REASON follows the last
- * "): ", as jsonschema's messages do not contain one.
- */
-static char *
-fw_drop_payload(const char *f)
-{
-	static const char mark[] = "not dispatching a trigger \"";
-	const char *p = strstr(f, mark), *q, *r, *last = NULL;
-	char *cut, *s;
-
-	if (p == NULL || (q = strstr(p + sizeof mark - 1, "\" (")) == NULL)
-		return fw_shorten(f);
-	for (r = q; (r = strstr(r, "): ")) != NULL; r++)
-		last = r;
-	if (last == NULL)
-		return fw_shorten(f);
-	cut = xasprintf("%.*s\": %s", (int)(q - f), f, last + 3);
-	s = fw_shorten(cut);
-	free(cut);
-	return s;
-}
-
-/* st2's faultstring from an error body, else a one-line excerpt of it. */
-static char *
-fw_fault(const char *body, size_t len)
-{
-	json_t *o = json_loadb(body, len, 0, NULL);
-	const char *f = json_string_value(json_object_get(o, "faultstring"));
-	char *s;
-	size_t i;
-
-	if (f != NULL) {
-		s = fw_drop_payload(f);
-		json_decref(o);
-		return s;
-	}
-	json_decref(o);
-	if (len == 0)
-		return xstrdup("(empty body)");
-	s = xstrndup(body, len < FW_EXCERPT ? len : FW_EXCERPT);
-	/* Often an HTML error page: one line, and ASCII so the reason stays valid UTF-8. */
-	for (i = 0; s[i] != '\0'; i++) {
-		if ((unsigned char)s[i] >= 0x80)
-			s[i] = '?';
-		else if (iscntrl((unsigned char)s[i]))
-			s[i] = ' ';
-	}
-	return s;
-}
-
-enum fw_verdict { FW_DELIVER = 0, FW_DEAD, FW_RETRY, FW_RETRY_AFTER };
-
-/* What each HTTP status means; the first matching row wins. */
-static const struct fw_rule {
-	long lo, hi;
-	enum fw_verdict verdict;
-	enum log_level level;
-	const char *msg;
-} fw_rules[] = {
-    {200, 299, FW_DELIVER, LOG_DEBUG, NULL},
-    {400, 400, FW_DEAD, LOG_ERROR, NULL},
-    {413, 413, FW_DEAD, LOG_ERROR, NULL},
-    {422, 422, FW_DEAD, LOG_ERROR, NULL},
-    {401, 401, FW_RETRY, LOG_ERROR, "forward: st2 refused st2.api_key/auth_token, retrying"},
-    {403, 403, FW_RETRY, LOG_ERROR, "forward: st2 refused st2.api_key/auth_token, retrying"},
-    {404, 404, FW_RETRY, LOG_ERROR, "forward: no st2 webhook there, wrong st2.api_url? retrying"},
-    {300, 399, FW_RETRY, LOG_ERROR, "forward: st2 redirects, wrong st2.api_url? retrying"},
-    {429, 429, FW_RETRY_AFTER, LOG_WARN, "forward: st2 unavailable, retrying with backoff"},
-    {503, 503, FW_RETRY_AFTER, LOG_WARN, "forward: st2 unavailable, retrying with backoff"},
-    {0, 999, FW_RETRY, LOG_WARN, "forward: st2 unavailable, retrying with backoff"},
-};
-
-/* The rule for an HTTP status. */
-static const struct fw_rule *
-fw_rule(long status)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof fw_rules / sizeof fw_rules[0] - 1; i++) {
-		if (status >= fw_rules[i].lo && status <= fw_rules[i].hi)
-			break;
-	}
-	return &fw_rules[i];
-}
-
 /* Decides what a finished attempt means and records it. */
 static void
 fw_outcome(struct forwarder *fw, struct fw_item *it, CURLcode cc, long status,
            int64_t retry_after_s)
 {
-	const struct fw_rule *r;
+	const struct answer_rule *r;
 	struct fw_xfer *x = it->xfer;
 	char *fault, *msg, kind[32];
 
@@ -645,45 +446,26 @@ fw_outcome(struct forwarder *fw, struct fw_item *it, CURLcode cc, long status,
 		free(msg);
 		return;
 	}
-	r = fw_rule(status);
-	if (r->verdict == FW_DELIVER) {
+	r = answer_rule(status);
+	if (r->verdict == ANSWER_DELIVERED) {
 		if (fw->gate_failures > 0)
 			fw_gate_reopen(fw);
 		fw_healthy(fw);
 		fw_delivered(fw, it);
 		return;
 	}
-	fault = fw_fault(x->resp.data != NULL ? x->resp.data : "", x->resp.len);
+	fault = answer_reason(x->resp.data != NULL ? x->resp.data : "", x->resp.len);
 	msg = xasprintf("st2 %ld: %s", status, fault);
 	free(fault);
-	if (r->verdict == FW_DEAD) {
+	if (r->verdict == ANSWER_DEAD) {
 		fw_dead(fw, it, msg);
 	} else {
 		snprintf(kind, sizeof kind, "http %ld", status);
 		fw_problem(fw, r->level, kind, r->msg, it->ev, msg);
-		fw_gate_close(fw, r->verdict == FW_RETRY_AFTER ? retry_after_s : 0);
-		fw_retry(fw, it, msg, r->verdict == FW_RETRY_AFTER ? retry_after_s : 0);
+		fw_gate_close(fw, r->verdict == ANSWER_RETRY_AFTER ? retry_after_s : 0);
+		fw_retry(fw, it, msg, r->verdict == ANSWER_RETRY_AFTER ? retry_after_s : 0);
 	}
 	free(msg);
-}
-
-/*
- * The request body: {"trigger":"...","payload":...}, plus an optional
- * suffix. The payload is JSON text already; fw_unsendable() vetted both.
- */
-static char *
-fw_body(const struct spool_event *ev, const char *suffix)
-{
-	json_t *t = json_string(ev->trigger);
-	char *tq = t != NULL ? json_dumps(t, JSON_ENCODE_ANY) : NULL, *body;
-	size_t plen = ev->payload_len > 0 ? ev->payload_len : strlen(ev->payload);
-
-	if (tq == NULL)
-		fatal("forward: event %s: out of memory", ev->event_id);
-	body = xasprintf("{\"trigger\":%s,\"payload\":%.*s}%s", tq, (int)plen, ev->payload, suffix);
-	free(tq);
-	json_decref(t);
-	return body;
 }
 
 /*
@@ -715,10 +497,10 @@ static void
 fw_start(struct forwarder *fw, struct fw_item *it)
 {
 	struct fw_xfer *x = xcalloc(1, sizeof *x);
+	const char *why;
 	char *p;
-	CURLMcode mc;
 
-	x->body = fw_body(it->ev, "");
+	x->body = payload_trigger_body(it->ev, "");
 	/* The event id is PagerDuty's: keep control characters out of the header. */
 	x->tag.data = xasprintf("St2-Trace-Tag: pagerduty-%s", it->ev->event_id);
 	for (p = x->tag.data; *p != '\0'; p++) {
@@ -739,96 +521,36 @@ fw_start(struct forwarder *fw, struct fw_item *it)
 	it->xfer = x;
 	it->state = FW_IN_FLIGHT;
 	fw->in_flight++;
-	if ((mc = curl_multi_add_handle(fw->multi, x->easy)) != CURLM_OK) {
+	if ((why = curlev_add(fw->curl, x->easy)) != NULL) {
 		/* Not sent at all: count it as a failed attempt and back off. */
-		snprintf(x->errbuf, sizeof x->errbuf, "%s", curl_multi_strerror(mc));
+		snprintf(x->errbuf, sizeof x->errbuf, "%s", why);
 		curl_easy_cleanup(x->easy);
 		x->easy = NULL;
 		fw_outcome(fw, it, CURLE_FAILED_INIT, 0, 0);
 	}
 }
 
-/* Creates the directories above path, like mkdir -p. */
-static int
-fw_mkdir_parents(const char *path)
-{
-	char *p = xstrdup(path), *s;
-
-	for (s = p + 1; (s = strchr(s, '/')) != NULL; s++) {
-		*s = '\0';
-		if (mkdir(p, 0750) < 0 && errno != EEXIST) {
-			free(p);
-			return -1;
-		}
-		*s = '/';
-	}
-	free(p);
-	return 0;
-}
-
-/* write(2) until done. */
-static int
-fw_write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * Sink mode: appends the whole window, in seq order, one JSON line per
- * event, fsyncs once for the batch, then marks the lines delivered. On an
- * error the lines written so far still count (after a successful fsync)
- * and the rest waits for a backoff; a partial line is cut off again.
+ * event (triggers/sink.c), then marks delivered what it wrote for good;
+ * the rest waits for a backoff.
  */
 static void
 fw_sink_flush(struct forwarder *fw)
 {
+	struct spool_event **evs = NULL;
 	struct fw_item *it;
-	size_t written = 0, i;
-	char *line, *error = NULL;
-	off_t start;
+	size_t n = 0, written, i;
+	char *error;
 	int64_t now = mono_ms();
 
 	if (TAILQ_EMPTY(&fw->window) || now < fw->sink_due)
 		return;
-	if (fw->sink_fd < 0) {
-		if (fw_mkdir_parents(fw->sink_path) < 0 ||
-		    (fw->sink_fd = open(fw->sink_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		                        0640)) < 0) {
-			error = xasprintf("open %s: %s", fw->sink_path, strerror(errno));
-			goto fail;
-		}
-	}
-	for (it = TAILQ_FIRST(&fw->window); it != NULL; it = TAILQ_NEXT(it, entry)) {
-		line = fw_body(it->ev, "\n");
-		start = lseek(fw->sink_fd, 0, SEEK_END);
-		if (fw_write_all(fw->sink_fd, line, strlen(line)) < 0) {
-			error = xasprintf("write %s: %s", fw->sink_path, strerror(errno));
-			if (start >= 0 && ftruncate(fw->sink_fd, start) < 0)
-				log_warn("forward: cannot cut a partial line off %s",
-				         fw->sink_path);
-			free(line);
-			break;
-		}
-		free(line);
-		written++;
-	}
-	if (written > 0 && fw->sink_fsync && fsync(fw->sink_fd) < 0) {
-		/* Unknown what reached the disk: write them again later (at least once). */
-		free(error);
-		error = xasprintf("fsync %s: %s", fw->sink_path, strerror(errno));
-		written = 0;
-	}
+	evs = xreallocarray(NULL, fw->nwindow, sizeof *evs);
+	TAILQ_FOREACH(it, &fw->window, entry)
+	evs[n++] = it->ev;
+	written = sink_write(fw->sink, evs, n, &error);
+	free(evs);
 	for (i = 0; i < written; i++)
 		fw_delivered(fw, TAILQ_FIRST(&fw->window));
 	if (error == NULL) {
@@ -836,9 +558,6 @@ fw_sink_flush(struct forwarder *fw)
 		fw_healthy(fw);
 		return;
 	}
-	close(fw->sink_fd);
-	fw->sink_fd = -1;
-fail:
 	fw->sink_failures++;
 	fw->sink_due = now + fw_backoff_ms(fw->sink_failures);
 	fw_problem(fw, LOG_ERROR, "sink", "forward: cannot write the sink file, retrying",
@@ -878,124 +597,31 @@ fw_maybe_done(struct forwarder *fw)
 		event_active(fw->done_ev, EV_TIMEOUT, 1);
 }
 
-/* Collects finished transfers, records their outcomes, starts the next ones. */
+/* curlev: a transfer finished; record its outcome. */
 static void
-fw_check_multi(struct forwarder *fw)
+fw_curl_done(void *easy, int result, void *arg)
 {
-	CURLMsg *m;
-	CURL *easy;
-	CURLcode cc;
+	struct forwarder *fw = arg;
+	curl_off_t retry_after = 0;
+	long status = 0;
 	char *priv;
-	long status;
-	curl_off_t retry_after;
-	int left, finished = 0;
 
-	while ((m = curl_multi_info_read(fw->multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		/* m is invalid once its handle is removed: copy first. */
-		easy = m->easy_handle;
-		cc = m->data.result;
-		status = 0;
-		retry_after = 0;
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
-		if (cc == CURLE_OK) {
-			curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-			curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &retry_after);
-		}
-		fw_outcome(fw, (struct fw_item *)priv, cc, status, (int64_t)retry_after);
-		finished++;
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+	if (result == CURLE_OK) {
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &retry_after);
 	}
-	if (finished > 0) {
-		fw_dispatch(fw);
-		fw_maybe_done(fw);
-	}
+	fw_outcome(fw, (struct fw_item *)priv, (CURLcode)result, status, (int64_t)retry_after);
 }
 
-/* libevent saw activity on a socket libcurl watches. */
+/* curlev: every finished transfer is recorded; start the next ones. */
 static void
-fw_sock_event(evutil_socket_t fd, short events, void *arg)
+fw_curl_collected(void *arg)
 {
 	struct forwarder *fw = arg;
-	int action = 0, running;
 
-	if (events & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (events & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(fw->multi, fd, action, &running);
-	fw_check_multi(fw);
-}
-
-/* libcurl's timeout came due. */
-static void
-fw_curl_timeout(evutil_socket_t fd, short events, void *arg)
-{
-	struct forwarder *fw = arg;
-	int running;
-
-	curl_multi_socket_action(fw->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	fw_check_multi(fw);
-}
-
-/* Frees one watched socket's event. */
-static void
-fw_sock_free(struct fw_sock *s)
-{
-	LIST_REMOVE(s, entry);
-	event_free(s->ev);
-	free(s);
-}
-
-/* CURLMOPT_SOCKETFUNCTION: mirrors what libcurl waits for into a libevent event. */
-static int
-fw_curl_socket(CURL *easy, curl_socket_t fd, int what, void *arg, void *sockp)
-{
-	struct forwarder *fw = arg;
-	struct fw_sock *s = sockp;
-	short flags = EV_PERSIST;
-
-	if (what == CURL_POLL_REMOVE) {
-		if (s != NULL) {
-			fw_sock_free(s);
-			curl_multi_assign(fw->multi, fd, NULL);
-		}
-		return 0;
-	}
-	if (what & CURL_POLL_IN)
-		flags |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		flags |= EV_WRITE;
-	if (s == NULL) {
-		s = xcalloc(1, sizeof *s);
-		if ((s->ev = event_new(fw->base, fd, flags, fw_sock_event, fw)) == NULL)
-			fatal("forward: event_new failed");
-		LIST_INSERT_HEAD(&fw->socks, s, entry);
-		curl_multi_assign(fw->multi, fd, s);
-	} else {
-		event_del(s->ev);
-		event_assign(s->ev, fw->base, fd, flags, fw_sock_event, fw);
-	}
-	event_add(s->ev, NULL);
-	return 0;
-}
-
-/* CURLMOPT_TIMERFUNCTION: (re)arms or cancels the one libcurl timer. */
-static int
-fw_curl_timer(CURLM *multi, long timeout_ms, void *arg)
-{
-	struct forwarder *fw = arg;
-	struct timeval tv;
-
-	if (timeout_ms < 0) {
-		evtimer_del(fw->curl_timer);
-		return 0;
-	}
-	/* Zero too goes through the loop: libcurl must not be re-entered from here. */
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evtimer_add(fw->curl_timer, &tv);
-	return 0;
+	fw_dispatch(fw);
+	fw_maybe_done(fw);
 }
 
 /* The one-second tick: refill (CLI retries, missed hand-overs), due retries, sink retry. */
@@ -1102,13 +728,10 @@ forward_new(const struct pd_config *cfg, struct spool *spool)
 	if ((fw->base = fw->own_base = event_base_new()) == NULL)
 		fatal("forward: cannot create an event loop");
 	fw->spool = spool;
-	fw->sink_fd = -1;
-	fw->sink_fsync = cfg->spool_durability == DURABILITY_FSYNC;
 	fw->verify_tls = cfg->st2_verify_tls;
 	fw->backlog = 1; /* whatever a previous run left in the spool */
 	pthread_mutex_init(&fw->inbox_mu, NULL);
 	TAILQ_INIT(&fw->window);
-	LIST_INIT(&fw->socks);
 	if (cfg->st2_api_url != NULL) {
 		len = strlen(cfg->st2_api_url);
 		while (len > 0 && cfg->st2_api_url[len - 1] == '/')
@@ -1122,22 +745,14 @@ forward_new(const struct pd_config *cfg, struct spool *spool)
 	else if (cfg->st2_auth_token != NULL && cfg->st2_auth_token[0] != '\0')
 		fw->auth = xasprintf("X-Auth-Token: %s", cfg->st2_auth_token);
 
-	if ((fw->curl_timer = evtimer_new(fw->base, fw_curl_timeout, fw)) == NULL ||
-	    (fw->tick = event_new(fw->base, -1, EV_PERSIST, fw_tick, fw)) == NULL ||
+	if ((fw->tick = event_new(fw->base, -1, EV_PERSIST, fw_tick, fw)) == NULL ||
 	    (fw->done_ev = evtimer_new(fw->base, fw_done_event, fw)) == NULL ||
 	    (fw->stop_ev = event_new(fw->base, -1, 0, fw_stop_event, fw)) == NULL ||
 	    (fw->inbox_ev = event_new(fw->base, -1, 0, fw_inbox_event, fw)) == NULL)
 		fatal("forward: event_new failed");
 	if (fw->url != NULL) {
-		if ((fw->multi = curl_multi_init()) == NULL)
-			fatal("forward: curl_multi_init failed");
-		curl_multi_setopt(fw->multi, CURLMOPT_SOCKETFUNCTION, fw_curl_socket);
-		curl_multi_setopt(fw->multi, CURLMOPT_SOCKETDATA, fw);
-		curl_multi_setopt(fw->multi, CURLMOPT_TIMERFUNCTION, fw_curl_timer);
-		curl_multi_setopt(fw->multi, CURLMOPT_TIMERDATA, fw);
-		curl_multi_setopt(fw->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-		                  (long)FW_MAX_IN_FLIGHT);
-		curl_multi_setopt(fw->multi, CURLMOPT_MAXCONNECTS, (long)FW_MAX_IN_FLIGHT);
+		fw->curl =
+		    curlev_new(fw->base, FW_MAX_IN_FLIGHT, fw_curl_done, fw_curl_collected, fw);
 		fw->headers = curl_slist_append(NULL, "Content-Type: application/json");
 		/* Without this libcurl may wait a second for 100-continue on large bodies. */
 		fw->headers = curl_slist_append(fw->headers, "Expect:");
@@ -1146,8 +761,10 @@ forward_new(const struct pd_config *cfg, struct spool *spool)
 		if (fw->headers == NULL)
 			fatal("forward: libcurl: out of memory");
 		log_info("forward: triggers go to %s", fw->url);
-	} else
+	} else {
+		fw->sink = sink_new(fw->sink_path, cfg->spool_durability == DURABILITY_FSYNC);
 		log_info("forward: st2.api_url unset, triggers go to %s", fw->sink_path);
+	}
 	event_add(fw->tick, &tv);
 	/* The first pass loads the backlog at once rather than a tick later. */
 	event_active(fw->inbox_ev, EV_READ, 0);
@@ -1199,7 +816,6 @@ void
 forward_free(struct forwarder *fw)
 {
 	struct fw_item *it;
-	struct fw_sock *s;
 	size_t i;
 
 	if (fw == NULL)
@@ -1209,23 +825,18 @@ forward_free(struct forwarder *fw)
 		fw_item_remove(fw, it);
 	while (fw->nidle > 0)
 		curl_easy_cleanup(fw->idle[--fw->nidle]);
-	if (fw->multi != NULL)
-		curl_multi_cleanup(fw->multi);
+	curlev_free(fw->curl);
 	curl_slist_free_all(fw->headers);
-	while ((s = LIST_FIRST(&fw->socks)) != NULL)
-		fw_sock_free(s);
 	for (i = 0; i < fw->ninbox; i++)
 		spool_event_free(fw->inbox[i]);
 	free(fw->inbox);
 	pthread_mutex_destroy(&fw->inbox_mu);
-	event_free(fw->curl_timer);
 	event_free(fw->tick);
 	event_free(fw->done_ev);
 	event_free(fw->stop_ev);
 	event_free(fw->inbox_ev);
 	event_base_free(fw->own_base);
-	if (fw->sink_fd >= 0)
-		close(fw->sink_fd);
+	sink_free(fw->sink);
 	free(fw->url);
 	free(fw->auth);
 	free(fw->sink_path);

@@ -780,3 +780,23 @@ payload_from_webhook(const char *body, size_t len, const char *webhook_id,
 		free(sc.v[k].text);
 	return why != NULL ? payload_reject(why) : err;
 }
+
+/*
+ * What StackStorm is sent for an event (and the sink file's line):
+ * {"trigger":"...","payload":...}, then suffix. The payload is JSON text
+ * already, spliced as it is.
+ */
+char *
+payload_trigger_body(const struct spool_event *ev, const char *suffix)
+{
+	json_t *t = json_string(ev->trigger);
+	char *tq = t != NULL ? json_dumps(t, JSON_ENCODE_ANY) : NULL, *body;
+	size_t plen = ev->payload_len > 0 ? ev->payload_len : strlen(ev->payload);
+
+	if (tq == NULL)
+		fatal("trigger body of %s: out of memory", ev->event_id);
+	body = xasprintf("{\"trigger\":%s,\"payload\":%.*s}%s", tq, (int)plen, ev->payload, suffix);
+	free(tq);
+	json_decref(t);
+	return body;
+}
