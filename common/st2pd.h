@@ -308,6 +308,7 @@ struct pd_config {
 	char *st2_sink_file;
 
 	/* spool: */
+	int spool_backend; /* enum spool_backend_id */
 	char *spool_path;
 	enum durability spool_durability;
 	long spool_max_events;
@@ -489,12 +490,9 @@ char *payload_trigger_body(const struct spool_event *ev, const char *suffix);
 enum pd_err payload_from_event(json_t *event, const char *webhook_id, const char *subscription_id,
                                const char *source, struct spool_event **out);
 
-/* spool/spool.c: the durable spool (SQLite, the writer and checkpointer threads) */
-#define SPOOL_DB_FILE        "spool.db" /* inside spool.path, a directory */
-#define SPOOL_SCHEMA_VERSION 5          /* PRAGMA user_version */
-/* An events row's payload, as a column expression of a query on events. */
-#define SPOOL_PAYLOAD_SQL       "(SELECT payload FROM payloads WHERE payloads.seq = events.seq)"
+/* spool/spool.c: the spool's one interface, whatever backend keeps the events */
 #define SPOOL_KEEP_DELIVERED_MS (7 * 86400000LL) /* dedup horizon, > PagerDuty's 48 h */
+enum spool_backend_id { SPOOL_BACKEND_SQLITE = 0 };
 struct spool_stats {
 	int64_t pending;
 	int64_t dead;
@@ -503,32 +501,35 @@ struct spool_stats {
 };
 typedef void spool_commit_cb(enum pd_err result, int duplicate, void *arg);
 /*
- * Runs on the writer thread right after a commit, with the events it
+ * Runs on a thread of the spool right after a commit, with the events it
  * inserted (in seq order; ownership passes): thread-safe and quick.
  */
 typedef void spool_notify_cb(struct spool_event **evs, size_t n, void *arg);
 
+/* The SQLite spool in directory path. */
 enum pd_err spool_open(const char *path, enum durability, long max_events, struct spool **out);
-void spool_close(struct spool *); /* drains queued writes, joins the writer */
-/* Starts the writer thread; commit callbacks run on base's thread. */
+/* The spool the config names (spool.backend). */
+enum pd_err spool_open_config(const struct pd_config *, struct spool **out);
+void spool_close(struct spool *); /* drains queued writes, joins its threads */
+/* Starts the spool's threads; commit callbacks run on base's thread. */
 enum pd_err spool_start(struct spool *, struct event_base *, spool_notify_cb *notify, void *arg);
 /*
- * Queues ev (ownership taken) for the next group commit. cb runs on the
- * loop thread once the event is durable (or the commit failed). Returns
+ * Queues ev (ownership taken) for the next commit. cb runs on the loop
+ * thread once the event is durable (or the commit failed). Returns
  * PD_ERR_SPOOL_FULL or PD_ERR_SPOOL_IO at once, without calling cb, when
  * the event cannot be taken (ev is freed all the same; PD_ERR_VALIDATION
  * if it has no event_id or payload). cb gets (PD_OK, duplicate) or
  * (PD_ERR_SPOOL_IO, 0); spool_close runs the callbacks still due. A
  * duplicate is an event id or webhook id already spooled, or the other
- * source's twin of a transition (ev->transition; spool.c's DESIGN).
+ * source's twin of a transition (ev->transition; sqlite.c's DESIGN).
  */
 enum pd_err spool_submit(struct spool *, struct spool_event *ev, spool_commit_cb *cb, void *arg);
-/* Delivery outcomes from the forwarder; queued into the writer's next batch. */
+/* Delivery outcomes from the forwarder, recorded only for events still pending. */
 void spool_delivered(struct spool *, int64_t seq);
 void spool_retry_later(struct spool *, int64_t seq, int attempts, int64_t next_ms,
                        const char *error);
 void spool_dead(struct spool *, int64_t seq, int attempts, const char *reason);
-/* Queues one bounded pass dropping delivered rows older than the horizon at now (tests). */
+/* Queues one bounded pass dropping delivered events older than the horizon at now (tests). */
 void spool_prune(struct spool *, int64_t now);
 /*
  * Up to max pending events with seq > after, in seq order. Any one thread.
@@ -546,9 +547,15 @@ void spool_meta_set(struct spool *, const char *key, const char *value, spool_co
 char *spool_meta_get(struct spool *, const char *key);
 void spool_stats(struct spool *, struct spool_stats *);
 int spool_writable(struct spool *);
+/*
+ * 0: another process's forwarder delivers; else this one's, and the value
+ * changes each time leadership is won again (the forwarder then drops
+ * what it had loaded and starts over from the spool).
+ */
+unsigned long spool_leader(struct spool *);
+const char *spool_backend_name(struct spool *);
 
-/* spool/admin.c: what the spool command shows and changes */
-#define SPOOL_ADMIN_BUSY_MS 10000 /* the CLI waits this long for the daemon's write lock */
+/* What the spool command asks: status, list, find, retry, purge. */
 struct spool_admin;
 /* Which events: every member set narrows the selection (retry and purge: dead letters). */
 struct spool_filter {
@@ -569,8 +576,9 @@ struct spool_status {
 	size_t nreasons;
 };
 /* Opens an existing spool (PD_ERR_IO or, for an old schema, PD_ERR_CONFIG: logged). */
-enum pd_err spool_admin_open(const char *dir, struct spool_admin **out);
+enum pd_err spool_admin_open(const struct pd_config *, struct spool_admin **out);
 void spool_admin_close(struct spool_admin *);
+const char *spool_admin_where(struct spool_admin *); /* for people: a path, a URL */
 enum pd_err spool_admin_status(struct spool_admin *, int64_t now, struct spool_status *);
 void spool_status_free(struct spool_status *);
 /* Records in seq order (spool_event_free each, free the array); *more: the limit cut it. */
@@ -582,16 +590,59 @@ enum pd_err spool_admin_find(struct spool_admin *, const char *id, int with_payl
 enum pd_err spool_admin_retry(struct spool_admin *, const struct spool_filter *, size_t *n);
 enum pd_err spool_admin_purge(struct spool_admin *, const struct spool_filter *, size_t *n);
 
-/* spool/schema.c: spool.db for everything that opens it */
+/* What a backend provides: the daemon's half, and the spool command's. */
+struct spool_admin_backend {
+	enum pd_err (*open)(const struct pd_config *, void **);
+	void (*close)(void *);
+	const char *(*where)(void *);
+	enum pd_err (*status)(void *, int64_t now, struct spool_status *);
+	enum pd_err (*list)(void *, const struct spool_filter *, struct spool_event ***, size_t *,
+	                    int *);
+	enum pd_err (*find)(void *, const char *id, int with_payload, struct spool_event **);
+	enum pd_err (*retry)(void *, const struct spool_filter *, size_t *);
+	enum pd_err (*purge)(void *, const struct spool_filter *, size_t *);
+};
+struct spool_backend {
+	const char *name; /* spool.backend's value */
+	enum pd_err (*open)(const struct pd_config *, void **);
+	enum pd_err (*start)(void *, struct event_base *, spool_notify_cb *, void *);
+	void (*close)(void *);
+	enum pd_err (*submit)(void *, struct spool_event *, spool_commit_cb *, void *);
+	void (*delivered)(void *, int64_t seq);
+	void (*retry_later)(void *, int64_t seq, int attempts, int64_t next_ms, const char *error);
+	void (*dead)(void *, int64_t seq, int attempts, const char *reason);
+	void (*prune)(void *, int64_t now);
+	size_t (*fetch)(void *, int64_t after, size_t max, struct spool_event ***);
+	void (*meta_set)(void *, const char *key, const char *value, spool_commit_cb *, void *);
+	char *(*meta_get)(void *, const char *key);
+	void (*stats)(void *, struct spool_stats *);
+	int (*writable)(void *);
+	unsigned long (*leader)(void *);
+	const struct spool_admin_backend *admin;
+};
+
+/* spool/sqlite.c, sqlite_admin.c: the SQLite backend (the default) */
+#define SPOOL_DB_FILE        "spool.db" /* inside spool.path, a directory */
+#define SPOOL_SCHEMA_VERSION 5          /* PRAGMA user_version */
+/* An events row's payload, as a column expression of a query on events. */
+#define SPOOL_PAYLOAD_SQL   "(SELECT payload FROM payloads WHERE payloads.seq = events.seq)"
+#define SPOOL_ADMIN_BUSY_MS 10000 /* the CLI waits this long for the daemon's write lock */
+struct sqlite_spool;
+extern const struct spool_backend spool_sqlite;
+extern const struct spool_admin_backend spool_sqlite_admin;
+enum pd_err sqlite_spool_open(const char *path, enum durability, long max_events,
+                              struct sqlite_spool **out);
+
+/* spool/sqlite_schema.c: spool.db for everything that opens it */
 #define SPOOL_DB_BUSY_MS 5000 /* a connection waits this long for another's write lock */
 struct sqlite3;
-int spool_db_connect(const char *dbpath, int create, struct sqlite3 **db); /* -1: logged */
-const char *spool_db_sync_sql(enum durability);
-int spool_db_setup(struct sqlite3 *, const char *dbpath, enum durability);
-int spool_db_repair(struct sqlite3 *, const char *dbpath);
-int spool_db_version(struct sqlite3 *, const char *dbpath); /* -1: logged */
-int spool_db_exec(struct sqlite3 *, const char *dbpath, const char *sql);
-int spool_db_int(struct sqlite3 *, const char *dbpath, const char *sql, int64_t *out);
+int sqlite_db_connect(const char *dbpath, int create, struct sqlite3 **db); /* -1: logged */
+const char *sqlite_db_sync_sql(enum durability);
+int sqlite_db_setup(struct sqlite3 *, const char *dbpath, enum durability);
+int sqlite_db_repair(struct sqlite3 *, const char *dbpath);
+int sqlite_db_version(struct sqlite3 *, const char *dbpath); /* -1: logged */
+int sqlite_db_exec(struct sqlite3 *, const char *dbpath, const char *sql);
+int sqlite_db_int(struct sqlite3 *, const char *dbpath, const char *sql, int64_t *out);
 
 /* triggers/forward.c */
 /* Starts the forwarder on a thread of its own; it loads what the spool holds. */

@@ -98,6 +98,11 @@ static char *config_check_listen(const char *);
 static char *config_check_http_path(const char *);
 static char *config_check_hook_secret(const char *);
 
+static const struct config_enum config_backends[] = {
+    {"sqlite", SPOOL_BACKEND_SQLITE},
+    {NULL, 0},
+};
+
 static const struct config_enum config_durabilities[] = {
     {"fsync", DURABILITY_FSYNC},
     {"os", DURABILITY_OS},
@@ -185,6 +190,8 @@ static const struct config_entry config_table[] = {
     E("st2.sink_file", CT_PATH, st2_sink_file, "/var/lib/st2-pagerduty/triggers.jsonl", NULL,
       "JSON lines file of triggers when st2.api_url is unset"),
 
+    E_ENUM("spool.backend", spool_backend, "sqlite", config_backends,
+           "where the spool keeps events: sqlite, one file on this host"),
     E("spool.path", CT_PATH, spool_path, "/var/lib/st2-pagerduty/spool", NULL,
       "directory of the durable spool"),
     E_ENUM("spool.durability", spool_durability, "fsync", config_durabilities,

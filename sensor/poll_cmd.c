@@ -50,40 +50,38 @@ poll_cmd_run(const struct pd_config *cfg, const char *since_text, int dry)
 	struct event_base *base = NULL;
 	struct event *keep = NULL;
 	struct spool *spool = NULL;
+	struct spool_admin *admin;
 	struct poller *p = NULL;
 	struct poll_stats st;
 	struct timeval day = {86400, 0};
-	struct stat sb;
 	int64_t now = now_ms() / 1000, since, until;
-	char *db = xasprintf("%s/%s", cfg->spool_path, SPOOL_DB_FILE), *msg;
+	char *msg;
 	enum pd_err rc = PD_OK;
 	const json_t *e;
 	json_t *wrapped;
 	int status = 0;
 
-	if (since_text != NULL && poll_cmd_since(since_text, now, &since) != 0) {
-		free(db);
+	if (since_text != NULL && poll_cmd_since(since_text, now, &since) != 0)
 		return cli_usage_error(&cmd_poll_entry,
 		                       "--since: expected a time (2026-11-27T09:40:00Z) or a "
 		                       "duration back from now (90m, 2h, 1d)");
+	/* A saved cursor needs a spool that exists: do not make one only to find none. */
+	if (since_text == NULL) {
+		if (spool_admin_open(cfg, &admin) != PD_OK) {
+			fprintf(stderr,
+			        "st2-pagerduty: poll: no saved cursor (serve has not polled "
+			        "with this spool): give --since TIME\n");
+			return pd_err_exit(PD_ERR_USAGE);
+		}
+		spool_admin_close(admin);
 	}
-	if (since_text == NULL && stat(db, &sb) != 0) {
-		fprintf(stderr, "st2-pagerduty: poll: no saved cursor (serve has not polled with "
-		                "this spool.path): give --since TIME\n");
-		free(db);
-		return pd_err_exit(PD_ERR_USAGE);
-	}
-	free(db);
 	if (evthread_use_pthreads() != 0 || (base = event_base_new()) == NULL)
 		fatal("libevent: cannot create the event loop");
 	/* The loop runs the spool's callbacks; this timer keeps it from returning idle. */
 	keep = evtimer_new(base, NULL, NULL);
 	evtimer_add(keep, &day);
-	if ((!dry || since_text == NULL) &&
-	    (rc = spool_open(cfg->spool_path, cfg->spool_durability, cfg->spool_max_events,
-	                     &spool)) != PD_OK) {
-		fprintf(stderr, "st2-pagerduty: poll: spool.path %s: %s\n", cfg->spool_path,
-		        pd_strerror(rc));
+	if ((!dry || since_text == NULL) && (rc = spool_open_config(cfg, &spool)) != PD_OK) {
+		fprintf(stderr, "st2-pagerduty: poll: the spool: %s\n", pd_strerror(rc));
 		goto out;
 	}
 	if (!dry && (rc = spool_start(spool, base, NULL, NULL)) != PD_OK)

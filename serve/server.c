@@ -318,10 +318,8 @@ server_run(struct server *srv)
 	for (i = 0; i < srv->cfg->warnings.n; i++)
 		log_warn("config: %s", srv->cfg->warnings.v[i]);
 
-	err = spool_open(srv->cfg->spool_path, srv->cfg->spool_durability,
-	                 srv->cfg->spool_max_events, &srv->spool);
-	if (err != PD_OK) {
-		log_error("spool.path %s: %s", srv->cfg->spool_path, pd_strerror(err));
+	if ((err = spool_open_config(srv->cfg, &srv->spool)) != PD_OK) {
+		log_error("spool (%s): %s", srv->cfg->spool_path, pd_strerror(err));
 		return pd_err_exit(err);
 	}
 	srv->rcv = receive_new(srv->cfg, srv->spool);

@@ -97,7 +97,6 @@ static const struct {
 /* One invocation: parsed options and the open spool. */
 struct spool_cli {
 	const struct spool_cmd *cmd;
-	char *dir;
 	struct spool_admin *admin;
 	int json;
 	struct spool_filter filter; /* states and limit for list; the selection */
@@ -297,9 +296,9 @@ spool_cmd_status(struct spool_cli *c)
 		spool_format_age(c->now - st.oldest_pending_ms, age, sizeof age);
 	}
 	if (c->json) {
-		o = json_pack("{s:s, s:I, s:I, s:o, s:o, s:I, s:I, s:O}", "path", c->dir,
-		              "size_bytes", (json_int_t)st.size_bytes, "pending",
-		              (json_int_t)st.pending, "oldest_pending_at",
+		o = json_pack("{s:s, s:I, s:I, s:o, s:o, s:I, s:I, s:O}", "path",
+		              spool_admin_where(c->admin), "size_bytes", (json_int_t)st.size_bytes,
+		              "pending", (json_int_t)st.pending, "oldest_pending_at",
 		              st.pending > 0 ? json_string(ts) : json_null(),
 		              "oldest_pending_age_s",
 		              st.pending > 0 ? json_integer((c->now - st.oldest_pending_ms) / 1000)
@@ -310,7 +309,7 @@ spool_cmd_status(struct spool_cli *c)
 		json_decref(o);
 	} else {
 		spool_format_size(st.size_bytes, sz, sizeof sz);
-		printf("spool:      %s (%s on disk)\n", c->dir, sz);
+		printf("spool:      %s (%s on disk)\n", spool_admin_where(c->admin), sz);
 		if (st.pending > 0)
 			printf("pending:    %lld, oldest received %s ago (%s)\n",
 			       (long long)st.pending, age, ts);
@@ -561,7 +560,6 @@ spool_cli_free(struct spool_cli *c)
 {
 	spool_admin_close(c->admin);
 	free(c->filter.ids);
-	free(c->dir);
 }
 
 /* st2-pagerduty spool SUBCOMMAND [options] [ARGS]. */
@@ -627,9 +625,9 @@ spool_exec(const struct cli_args *a)
 		rc = pd_err_exit(PD_ERR_CONFIG);
 		goto out;
 	}
-	c.dir = xstrdup(cfg->spool_path);
+	err = spool_admin_open(cfg, &c.admin);
 	config_free(cfg);
-	if ((err = spool_admin_open(c.dir, &c.admin)) != PD_OK)
+	if (err != PD_OK)
 		rc = spool_failed(err);
 	else
 		rc = c.cmd->fn(&c);

@@ -1,5 +1,5 @@
 /*
- * admin.c: what the `spool` command shows and changes, as the spool's own
+ * sqlite_admin.c: what the `spool` command shows and changes, as the SQLite spool's own
  * queries: status, list, find, and retry or purge of dead letters. The
  * command (spool/cmd.c) parses and prints; it knows nothing of SQL, states
  * as numbers or tables, so the spool can change how it stores events
@@ -28,12 +28,15 @@
 
 #define SPOOL_ADMIN_DAY_MS 86400000LL
 
-struct spool_admin {
+struct sqlite_admin {
+	char *dir;
 	char *dbpath;
 	sqlite3 *db;
 };
 
-/* A record's columns, in the order spool_admin_record() reads them. */
+static void sqlite_admin_close(void *);
+
+/* A record's columns, in the order sqlite_admin_record() reads them. */
 #define SPOOL_ADMIN_COLUMNS                                                                        \
 	"seq, event_id, webhook_id, event_type, \"trigger\", order_key, state, received_ms, "      \
 	"attempts, next_attempt_ms, delivered_ms, dead_ms, last_error, dead_reason, source, "      \
@@ -41,7 +44,7 @@ struct spool_admin {
 
 /* A text column, copied; NULL for SQL NULL. */
 static char *
-spool_admin_text(sqlite3_stmt *st, int i)
+sqlite_admin_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *v = sqlite3_column_text(st, i);
 
@@ -50,41 +53,44 @@ spool_admin_text(sqlite3_stmt *st, int i)
 
 /* The current row of a record query; the payload when the query has it as column 16. */
 static struct spool_event *
-spool_admin_record(sqlite3_stmt *st, int with_payload)
+sqlite_admin_record(sqlite3_stmt *st, int with_payload)
 {
 	struct spool_event *ev = xcalloc(1, sizeof *ev);
 	char *source;
 
 	ev->seq = sqlite3_column_int64(st, 0);
-	ev->event_id = spool_admin_text(st, 1);
-	ev->webhook_id = spool_admin_text(st, 2);
-	ev->event_type = spool_admin_text(st, 3);
-	ev->trigger = spool_admin_text(st, 4);
-	ev->order_key = spool_admin_text(st, 5);
+	ev->event_id = sqlite_admin_text(st, 1);
+	ev->webhook_id = sqlite_admin_text(st, 2);
+	ev->event_type = sqlite_admin_text(st, 3);
+	ev->trigger = sqlite_admin_text(st, 4);
+	ev->order_key = sqlite_admin_text(st, 5);
 	ev->state = sqlite3_column_int(st, 6);
 	ev->received_ms = sqlite3_column_int64(st, 7);
 	ev->attempts = sqlite3_column_int(st, 8);
 	ev->next_attempt_ms = sqlite3_column_int64(st, 9);
 	ev->delivered_ms = sqlite3_column_int64(st, 10);
 	ev->dead_ms = sqlite3_column_int64(st, 11);
-	ev->last_error = spool_admin_text(st, 12);
-	ev->dead_reason = spool_admin_text(st, 13);
-	source = spool_admin_text(st, 14);
+	ev->last_error = sqlite_admin_text(st, 12);
+	ev->dead_reason = sqlite_admin_text(st, 13);
+	source = sqlite_admin_text(st, 14);
 	ev->polled = source == NULL ? -1 : strcmp(source, "poll") == 0;
 	free(source);
-	ev->transition = spool_admin_text(st, 15);
+	ev->transition = sqlite_admin_text(st, 15);
 	if (with_payload) {
-		ev->payload = spool_admin_text(st, 16);
+		ev->payload = sqlite_admin_text(st, 16);
 		ev->payload_len = ev->payload != NULL ? strlen(ev->payload) : 0;
 	}
 	return ev;
 }
 
-/* Opens an existing spool; the CLI never creates one. */
-enum pd_err
-spool_admin_open(const char *dir, struct spool_admin **out)
+/* Opens an existing spool at spool.path; the CLI never creates one. */
+static enum pd_err
+sqlite_admin_open(const struct pd_config *cfg, void **out)
 {
-	struct spool_admin *a = xcalloc(1, sizeof *a);
+	struct sqlite_admin *a = xcalloc(1, sizeof *a);
+	const char *dir = cfg->spool_path;
+
+	a->dir = xstrdup(dir);
 	struct stat st;
 	int version;
 
@@ -97,39 +103,41 @@ spool_admin_open(const char *dir, struct spool_admin **out)
 			          a->dbpath);
 		else
 			log_error("spool: %s: %s", a->dbpath, strerror(errno));
-		spool_admin_close(a);
+		sqlite_admin_close(a);
 		return PD_ERR_IO;
 	}
-	if (spool_db_connect(a->dbpath, 0, &a->db) != 0) {
-		spool_admin_close(a);
+	if (sqlite_db_connect(a->dbpath, 0, &a->db) != 0) {
+		sqlite_admin_close(a);
 		return PD_ERR_IO;
 	}
 	sqlite3_busy_timeout(a->db, SPOOL_ADMIN_BUSY_MS);
-	if ((version = spool_db_version(a->db, a->dbpath)) != SPOOL_SCHEMA_VERSION) {
+	if ((version = sqlite_db_version(a->db, a->dbpath)) != SPOOL_SCHEMA_VERSION) {
 		if (version >= 0)
 			log_error("spool: %s: schema version %d, expected %d (start serve once to "
 			          "upgrade it)",
 			          a->dbpath, version, SPOOL_SCHEMA_VERSION);
-		spool_admin_close(a);
+		sqlite_admin_close(a);
 		return version >= 0 ? PD_ERR_CONFIG : PD_ERR_IO;
 	}
 	*out = a;
 	return PD_OK;
 }
 
-void
-spool_admin_close(struct spool_admin *a)
+static void
+sqlite_admin_close(void *arg)
 {
+	struct sqlite_admin *a = arg;
 	if (a == NULL)
 		return;
 	sqlite3_close(a->db);
 	free(a->dbpath);
+	free(a->dir);
 	free(a);
 }
 
 /* Logs the database's last error and returns the I/O error. */
 static enum pd_err
-spool_admin_fail(struct spool_admin *a)
+sqlite_admin_fail(struct sqlite_admin *a)
 {
 	log_error("spool: %s: %s", a->dbpath, sqlite3_errmsg(a->db));
 	return PD_ERR_IO;
@@ -139,7 +147,7 @@ spool_admin_fail(struct spool_admin *a)
 static const struct {
 	const char *clause;
 	size_t field; /* the member of struct spool_filter it needs set */
-} spool_admin_conds[] = {
+} sqlite_admin_conds[] = {
     {"order_key = 'incident:' || :incident", offsetof(struct spool_filter, incident)},
     {"event_type = :type", offsetof(struct spool_filter, type)},
     {"received_ms < :older", offsetof(struct spool_filter, older_ms)},
@@ -149,7 +157,7 @@ static const struct {
 
 /* Whether a filter member (a pointer or a time) is set. */
 static int
-spool_admin_set(const struct spool_filter *f, size_t field)
+sqlite_admin_set(const struct spool_filter *f, size_t field)
 {
 	const char *base = (const char *)f + field;
 
@@ -161,7 +169,7 @@ spool_admin_set(const struct spool_filter *f, size_t field)
 
 /* Binds what the selection's conditions use. */
 static void
-spool_admin_bind(sqlite3_stmt *st, const struct spool_filter *f)
+sqlite_admin_bind(sqlite3_stmt *st, const struct spool_filter *f)
 {
 	json_t *ids;
 	char *text;
@@ -191,8 +199,8 @@ spool_admin_bind(sqlite3_stmt *st, const struct spool_filter *f)
 
 /* Prepares "head WHERE <states and filters> tail", bound; NULL on error. */
 static sqlite3_stmt *
-spool_admin_select(struct spool_admin *a, const char *head, int states,
-                   const struct spool_filter *f, const char *tail)
+sqlite_admin_select(struct sqlite_admin *a, const char *head, int states,
+                    const struct spool_filter *f, const char *tail)
 {
 	sqlite3_stmt *st = NULL;
 	char *where = NULL, *t;
@@ -210,16 +218,17 @@ spool_admin_select(struct spool_admin *a, const char *head, int states,
 	t = xasprintf("%s)", where != NULL ? where : "state IN (");
 	free(where);
 	where = t;
-	for (i = 0; f != NULL && i < sizeof spool_admin_conds / sizeof spool_admin_conds[0]; i++) {
-		if (!spool_admin_set(f, spool_admin_conds[i].field))
+	for (i = 0; f != NULL && i < sizeof sqlite_admin_conds / sizeof sqlite_admin_conds[0];
+	     i++) {
+		if (!sqlite_admin_set(f, sqlite_admin_conds[i].field))
 			continue;
-		t = xasprintf("%s AND %s", where, spool_admin_conds[i].clause);
+		t = xasprintf("%s AND %s", where, sqlite_admin_conds[i].clause);
 		free(where);
 		where = t;
 	}
 	t = xasprintf("%s WHERE %s %s", head, where, tail);
 	if (sqlite3_prepare_v2(a->db, t, -1, &st, NULL) == SQLITE_OK && f != NULL)
-		spool_admin_bind(st, f);
+		sqlite_admin_bind(st, f);
 	free(where);
 	free(t);
 	return st;
@@ -227,7 +236,7 @@ spool_admin_select(struct spool_admin *a, const char *head, int states,
 
 /* Bytes the spool takes on disk: the database, its WAL and shared memory. */
 static int64_t
-spool_admin_size(struct spool_admin *a)
+sqlite_admin_size(struct sqlite_admin *a)
 {
 	static const char *const suffixes[] = {"", "-wal", "-shm"};
 	struct stat st;
@@ -245,15 +254,16 @@ spool_admin_size(struct spool_admin *a)
 }
 
 /* Pending and the oldest's arrival, deliveries of the last day, dead letters by reason. */
-enum pd_err
-spool_admin_status(struct spool_admin *a, int64_t now, struct spool_status *out)
+static enum pd_err
+sqlite_admin_status(void *arg, int64_t now, struct spool_status *out)
 {
+	struct sqlite_admin *a = arg;
 	sqlite3_stmt *st;
 	struct spool_reason *r;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	out->size_bytes = spool_admin_size(a);
+	out->size_bytes = sqlite_admin_size(a);
 	if (sqlite3_prepare_v2(
 	        a->db,
 	        "SELECT (SELECT count(*) FROM events WHERE state = 0), "
@@ -261,7 +271,7 @@ spool_admin_status(struct spool_admin *a, int64_t now, struct spool_status *out)
 	        "(SELECT count(*) FROM events WHERE state = 1 AND delivered_ms >= ?1), "
 	        "(SELECT count(*) FROM events WHERE state = 2)",
 	        -1, &st, NULL) != SQLITE_OK)
-		return spool_admin_fail(a);
+		return sqlite_admin_fail(a);
 	sqlite3_bind_int64(st, 1, now - SPOOL_ADMIN_DAY_MS);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		out->pending = sqlite3_column_int64(st, 0);
@@ -275,59 +285,50 @@ spool_admin_status(struct spool_admin *a, int64_t now, struct spool_status *out)
 	                       "SELECT coalesce(dead_reason, '(no reason)'), count(*) FROM events "
 	                       "WHERE state = 2 GROUP BY 1 ORDER BY 2 DESC, 1",
 	                       -1, &st, NULL) != SQLITE_OK)
-		return spool_admin_fail(a);
+		return sqlite_admin_fail(a);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		out->reasons = xreallocarray(out->reasons, out->nreasons + 1, sizeof *out->reasons);
 		r = &out->reasons[out->nreasons++];
-		r->reason = spool_admin_text(st, 0);
+		r->reason = sqlite_admin_text(st, 0);
 		r->count = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? PD_OK : spool_admin_fail(a);
-}
-
-void
-spool_status_free(struct spool_status *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->nreasons; i++)
-		free(s->reasons[i].reason);
-	free(s->reasons);
-	memset(s, 0, sizeof *s);
+	return rc == SQLITE_DONE ? PD_OK : sqlite_admin_fail(a);
 }
 
 /* The events a selection matches, in seq order; *more when the limit cut the list. */
-enum pd_err
-spool_admin_list(struct spool_admin *a, const struct spool_filter *f, struct spool_event ***out,
-                 size_t *n, int *more)
+static enum pd_err
+sqlite_admin_list(void *arg, const struct spool_filter *f, struct spool_event ***out, size_t *n,
+                  int *more)
 {
+	struct sqlite_admin *a = arg;
 	sqlite3_stmt *st;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
 	*more = 0;
-	st = spool_admin_select(a, "SELECT " SPOOL_ADMIN_COLUMNS " FROM events", f->states, f,
-	                        "ORDER BY seq LIMIT :limit");
+	st = sqlite_admin_select(a, "SELECT " SPOOL_ADMIN_COLUMNS " FROM events", f->states, f,
+	                         "ORDER BY seq LIMIT :limit");
 	if (st == NULL)
-		return spool_admin_fail(a);
+		return sqlite_admin_fail(a);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (f->limit > 0 && (long)*n == f->limit) {
 			*more = 1;
 			break;
 		}
 		*out = xreallocarray(*out, *n + 1, sizeof **out);
-		(*out)[(*n)++] = spool_admin_record(st, 0);
+		(*out)[(*n)++] = sqlite_admin_record(st, 0);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? PD_OK : spool_admin_fail(a);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? PD_OK : sqlite_admin_fail(a);
 }
 
 /* The event of an event id or X-Webhook-Id, in any state; *out NULL when there is none. */
-enum pd_err
-spool_admin_find(struct spool_admin *a, const char *id, int with_payload, struct spool_event **out)
+static enum pd_err
+sqlite_admin_find(void *arg, const char *id, int with_payload, struct spool_event **out)
 {
+	struct sqlite_admin *a = arg;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -336,12 +337,12 @@ spool_admin_find(struct spool_admin *a, const char *id, int with_payload, struct
 	                       "SELECT " SPOOL_ADMIN_COLUMNS ", " SPOOL_PAYLOAD_SQL " FROM events "
 	                       "WHERE event_id = ?1 OR webhook_id = ?1 LIMIT 1",
 	                       -1, &st, NULL) != SQLITE_OK)
-		return spool_admin_fail(a);
+		return sqlite_admin_fail(a);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*out = spool_admin_record(st, with_payload);
+		*out = sqlite_admin_record(st, with_payload);
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? PD_OK : spool_admin_fail(a);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? PD_OK : sqlite_admin_fail(a);
 }
 
 /*
@@ -349,9 +350,10 @@ spool_admin_find(struct spool_admin *a, const char *id, int with_payload, struct
  * every seq ever used and a fresh attempt count. The dead reason becomes
  * the last error, so that `spool find` still says why it had died.
  */
-enum pd_err
-spool_admin_retry(struct spool_admin *a, const struct spool_filter *f, size_t *n)
+static enum pd_err
+sqlite_admin_retry(void *arg, const struct spool_filter *f, size_t *n)
 {
+	struct sqlite_admin *a = arg;
 	sqlite3_stmt *sel = NULL, *upd = NULL, *seqst = NULL;
 	int64_t *seqs = NULL, next = 0;
 	size_t i;
@@ -360,14 +362,15 @@ spool_admin_retry(struct spool_admin *a, const struct spool_filter *f, size_t *n
 	*n = 0;
 	ok = sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
 	if (ok)
-		ok = (sel = spool_admin_select(a, "SELECT seq FROM events", 1 << SPOOL_DEAD, f,
-		                               "ORDER BY seq")) != NULL;
+		ok = (sel = sqlite_admin_select(a, "SELECT seq FROM events", 1 << SPOOL_DEAD, f,
+		                                "ORDER BY seq")) != NULL;
 	while (ok && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
 		seqs = xreallocarray(seqs, *n + 1, sizeof *seqs);
 		seqs[(*n)++] = sqlite3_column_int64(sel, 0);
 	}
 	ok = ok && rc == SQLITE_DONE;
-	ok = ok && spool_db_int(a->db, a->dbpath,
+	ok =
+	    ok && sqlite_db_int(a->db, a->dbpath,
 	                        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE "
 	                        "name = 'events'), 0), coalesce((SELECT max(seq) FROM events), 0))",
 	                        &next) == 0;
@@ -397,7 +400,7 @@ spool_admin_retry(struct spool_admin *a, const struct spool_filter *f, size_t *n
 	if (ok)
 		ok = sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
 	if (!ok) {
-		spool_admin_fail(a);
+		sqlite_admin_fail(a);
 		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
 		*n = 0;
 		return PD_ERR_IO;
@@ -406,19 +409,41 @@ spool_admin_retry(struct spool_admin *a, const struct spool_filter *f, size_t *n
 }
 
 /* Deletes the dead letters a selection matches (never pending or delivered events). */
-enum pd_err
-spool_admin_purge(struct spool_admin *a, const struct spool_filter *f, size_t *n)
+static enum pd_err
+sqlite_admin_purge(void *arg, const struct spool_filter *f, size_t *n)
 {
+	struct sqlite_admin *a = arg;
 	sqlite3_stmt *st;
 	int rc;
 
 	*n = 0;
-	if ((st = spool_admin_select(a, "DELETE FROM events", 1 << SPOOL_DEAD, f, "")) == NULL)
-		return spool_admin_fail(a);
+	if ((st = sqlite_admin_select(a, "DELETE FROM events", 1 << SPOOL_DEAD, f, "")) == NULL)
+		return sqlite_admin_fail(a);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return spool_admin_fail(a);
+		return sqlite_admin_fail(a);
 	*n = (size_t)sqlite3_changes(a->db);
 	return PD_OK;
 }
+
+/* Where the spool is, for the command's status line: its directory. */
+static const char *
+sqlite_admin_where(void *arg)
+{
+	struct sqlite_admin *a = arg;
+
+	return a->dir;
+}
+
+/* The SQLite backend's half for the spool command (spool/sqlite.c has the daemon's). */
+const struct spool_admin_backend spool_sqlite_admin = {
+    .open = sqlite_admin_open,
+    .close = sqlite_admin_close,
+    .where = sqlite_admin_where,
+    .status = sqlite_admin_status,
+    .list = sqlite_admin_list,
+    .find = sqlite_admin_find,
+    .retry = sqlite_admin_retry,
+    .purge = sqlite_admin_purge,
+};

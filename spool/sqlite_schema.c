@@ -125,7 +125,7 @@ static const char spool_migrate_v2[] =
  * database must exist (the CLI never makes one). -1 (logged) on error.
  */
 int
-spool_db_connect(const char *dbpath, int create, sqlite3 **db)
+sqlite_db_connect(const char *dbpath, int create, sqlite3 **db)
 {
 	/* Each connection is used by one thread at a time: no SQLite mutexes. */
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
@@ -144,7 +144,7 @@ spool_db_connect(const char *dbpath, int create, sqlite3 **db)
 
 /* The PRAGMA that gives a connection the synchronous level durability asks for. */
 const char *
-spool_db_sync_sql(enum durability durability)
+sqlite_db_sync_sql(enum durability durability)
 {
 	return durability == DURABILITY_FSYNC ? "PRAGMA synchronous = FULL"
 	                                      : "PRAGMA synchronous = NORMAL";
@@ -152,16 +152,16 @@ spool_db_sync_sql(enum durability durability)
 
 /* The schema version of an open database, or -1 (logged). */
 int
-spool_db_version(sqlite3 *db, const char *dbpath)
+sqlite_db_version(sqlite3 *db, const char *dbpath)
 {
 	int64_t v;
 
-	return spool_db_int(db, dbpath, "PRAGMA user_version", &v) == 0 ? (int)v : -1;
+	return sqlite_db_int(db, dbpath, "PRAGMA user_version", &v) == 0 ? (int)v : -1;
 }
 
 /* Runs SQL with no result rows; logs and returns -1 on error. */
 int
-spool_db_exec(sqlite3 *db, const char *dbpath, const char *sql)
+sqlite_db_exec(sqlite3 *db, const char *dbpath, const char *sql)
 {
 	char *err = NULL;
 
@@ -175,7 +175,7 @@ spool_db_exec(sqlite3 *db, const char *dbpath, const char *sql)
 
 /* Runs a one-value query (a PRAGMA) into *out; -1 on error. */
 int
-spool_db_int(sqlite3 *db, const char *dbpath, const char *sql, int64_t *out)
+sqlite_db_int(sqlite3 *db, const char *dbpath, const char *sql, int64_t *out)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -199,7 +199,7 @@ spool_db_int(sqlite3 *db, const char *dbpath, const char *sql, int64_t *out)
  * and migrated from any older version.
  */
 int
-spool_db_setup(sqlite3 *db, const char *dbpath, enum durability durability)
+sqlite_db_setup(sqlite3 *db, const char *dbpath, enum durability durability)
 {
 	sqlite3_stmt *st;
 	int64_t version = 0;
@@ -216,30 +216,30 @@ spool_db_setup(sqlite3 *db, const char *dbpath, enum durability durability)
 		log_error("spool: %s: cannot switch to WAL mode: %s", dbpath, sqlite3_errmsg(db));
 		return -1;
 	}
-	if (spool_db_exec(db, dbpath, spool_db_sync_sql(durability)) != 0)
+	if (sqlite_db_exec(db, dbpath, sqlite_db_sync_sql(durability)) != 0)
 		return -1;
-	if (spool_db_int(db, dbpath, "PRAGMA user_version", &version) != 0)
+	if (sqlite_db_int(db, dbpath, "PRAGMA user_version", &version) != 0)
 		return -1;
 	if (version == 0) {
 		/* Another process may be creating it too: decide under the write lock. */
-		if (spool_db_exec(db, dbpath, "BEGIN IMMEDIATE") != 0)
+		if (sqlite_db_exec(db, dbpath, "BEGIN IMMEDIATE") != 0)
 			return -1;
-		if (spool_db_int(db, dbpath, "PRAGMA user_version", &version) != 0 ||
-		    (version == 0 && spool_db_exec(db, dbpath, spool_schema) != 0) ||
-		    spool_db_exec(db, dbpath, "COMMIT") != 0) {
+		if (sqlite_db_int(db, dbpath, "PRAGMA user_version", &version) != 0 ||
+		    (version == 0 && sqlite_db_exec(db, dbpath, spool_schema) != 0) ||
+		    sqlite_db_exec(db, dbpath, "COMMIT") != 0) {
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
 		version = SPOOL_SCHEMA_VERSION;
 	}
 	if (version >= 1 && version <= 4) {
-		if (spool_db_exec(db, dbpath, "BEGIN IMMEDIATE") != 0)
+		if (sqlite_db_exec(db, dbpath, "BEGIN IMMEDIATE") != 0)
 			return -1;
 		/* The v2 rebuild creates the current table; 3 and 4 are altered in steps. */
-		if ((version <= 2 && spool_db_exec(db, dbpath, spool_migrate_v2) != 0) ||
-		    (version == 3 && spool_db_exec(db, dbpath, SPOOL_SCHEMA_V4) != 0) ||
-		    (version >= 3 && spool_db_exec(db, dbpath, spool_migrate_v4) != 0) ||
-		    spool_db_exec(db, dbpath, "COMMIT") != 0) {
+		if ((version <= 2 && sqlite_db_exec(db, dbpath, spool_migrate_v2) != 0) ||
+		    (version == 3 && sqlite_db_exec(db, dbpath, SPOOL_SCHEMA_V4) != 0) ||
+		    (version >= 3 && sqlite_db_exec(db, dbpath, spool_migrate_v4) != 0) ||
+		    sqlite_db_exec(db, dbpath, "COMMIT") != 0) {
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
@@ -257,7 +257,7 @@ spool_db_setup(sqlite3 *db, const char *dbpath, enum durability durability)
 
 /* Marks delivered what the order promise says was (see DESIGN); -1 on error. */
 int
-spool_db_repair(sqlite3 *db, const char *dbpath)
+sqlite_db_repair(sqlite3 *db, const char *dbpath)
 {
 	sqlite3_stmt *st;
 	int rc;
