@@ -806,9 +806,13 @@ struct pd_call {
  */
 enum pd_err pd_request(const struct pd_config *, const struct pd_call *, json_t **out,
                        json_t **error);
-/* Pure parts of pd_request, public for the unit tests. */
 /* The query string, without '?': "limit=100&statuses%5B%5D=triggered". Caller frees. */
 char *pd_query_string(const json_t *query);
+
+/* actions/pdanswer.c: what PagerDuty's answers mean (pure, for the unit tests too) */
+/* The error object of pd_request; takes code and errors (either may be NULL). */
+json_t *pd_error_new(enum pd_err kind, long status, json_t *code, const char *message,
+                     json_t *errors);
 /* The error object above for a non-2xx answer (REST, Events or RFC 7807 body). */
 json_t *pd_error_from_answer(enum pd_err kind, long status, const char *body, size_t len);
 /* Backoff before retry number attempt (0 first): in [b/2, b], b = min(500 ms * 2^n, 20 s). */
