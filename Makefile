@@ -88,7 +88,7 @@ fuzz-merge: fuzz-build
 
 format:
 	@clang-format -i actions/*.c common/*.[ch] config/*.c sensor/*.c serve/*.c spool/*.c \
-		triggers/*.c webhook/*.c tests/unit/*.[ch] tests/fuzz/*.[ch]
+		triggers/*.c webhook/*.c tests/lib/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -144,6 +144,8 @@ enum pd_err parse_time_ms(const char *, int64_t *out);
 enum pd_err read_file(const char *path, char **out, size_t *len);
 /* A message as a JSON string, even when it is not UTF-8 (its other bytes become '?'). */
 json_t *message_json(const char *);
+/* How deep a JSON value nests: 0 for a scalar, 1 for {} or [] (PD_JSON_MAX_DEPTH counts so). */
+size_t json_depth(json_t *);
 
 /* common/crypto.c */
 #define CRYPTO_MAC_LEN 32 /* HMAC-SHA256 */

@@ -328,3 +328,28 @@ mkdirs(const char *path, unsigned int mode)
 	}
 	return rc;
 }
+
+/* How deep v nests: 0 for a scalar, 1 for {} or [], 2 for [[]]. */
+size_t
+json_depth(json_t *v)
+{
+	size_t i, d, max = 0;
+	const char *k;
+	json_t *m;
+
+	if (json_is_object(v)) {
+		json_object_foreach (v, k, m) {
+			if ((d = json_depth(m)) > max)
+				max = d;
+		}
+		return max + 1;
+	}
+	if (json_is_array(v)) {
+		json_array_foreach (v, i, m) {
+			if ((d = json_depth(m)) > max)
+				max = d;
+		}
+		return max + 1;
+	}
+	return 0;
+}

@@ -7,7 +7,7 @@
 set -u
 cd "${1:-.}" || exit 2
 files=$(ls actions/*.c common/*.[ch] config/*.c sensor/*.c serve/*.c spool/*.c triggers/*.c \
-	webhook/*.c tests/unit/*.[ch] tests/fuzz/*.[ch] 2>/dev/null)
+	webhook/*.c tests/lib/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] 2>/dev/null)
 status=0
 
 if command -v clang-format >/dev/null 2>&1; then

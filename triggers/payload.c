@@ -100,31 +100,6 @@ payload_transition(const char *order_key, const char *event_type, const char *oc
 	                 (long long)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000));
 }
 
-/* How deep v nests: 0 for a scalar, 1 for {} or [], ... */
-static size_t
-payload_depth(json_t *v)
-{
-	size_t i, d, max = 0;
-	const char *k;
-	json_t *m;
-
-	if (json_is_object(v)) {
-		json_object_foreach (v, k, m) {
-			if ((d = payload_depth(m)) > max)
-				max = d;
-		}
-		return max + 1;
-	}
-	if (json_is_array(v)) {
-		json_array_foreach (v, i, m) {
-			if ((d = payload_depth(m)) > max)
-				max = d;
-		}
-		return max + 1;
-	}
-	return 0;
-}
-
 /* Rejects an event, saying why at debug level (the caller logs the 400). */
 static enum pd_err
 payload_reject(const char *why)
@@ -189,7 +164,7 @@ payload_from_event(json_t *event, const char *webhook_id, const char *subscripti
 	if (!json_is_object(data = json_object_get(event, "data")))
 		return payload_reject("event.data is missing or not an object");
 	/* The event sits at depth 2 of a webhook body: the same limit as the scan's. */
-	if (payload_depth(event) + 1 > PD_JSON_MAX_DEPTH)
+	if (json_depth(event) + 1 > PD_JSON_MAX_DEPTH)
 		return payload_reject("nesting deeper than " PD_STR(PD_JSON_MAX_DEPTH) " levels");
 
 	/* PagerDuty defines resource_type as the event type's leftmost part. */

@@ -32,31 +32,6 @@ static const char fuzz_modes[] = "sinbaopr";
 #define MODE_PY  6
 #define MODE_RUN 7
 
-/* How deep v nests: 0 for a scalar, 1 for {} or []. */
-static size_t
-json_depth(json_t *v)
-{
-	size_t i, d, max = 0;
-	const char *k;
-	json_t *m;
-
-	if (json_is_object(v)) {
-		json_object_foreach (v, k, m) {
-			if ((d = json_depth(m)) > max)
-				max = d;
-		}
-		return max + 1;
-	}
-	if (json_is_array(v)) {
-		json_array_foreach (v, i, m) {
-			if ((d = json_depth(m)) > max)
-				max = d;
-		}
-		return max + 1;
-	}
-	return 0;
-}
-
 /* Whether a message is printable ASCII, as args.c promises. */
 static int
 ascii(const char *s)

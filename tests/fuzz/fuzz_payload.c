@@ -41,31 +41,6 @@ static const char *const payload_keys[] = {
     "event_id", "event_type", "resource_type", "occurred_at",     "agent",
     "client",   "data",       "webhook_id",    "subscription_id", "source"};
 
-/* How deep v nests: 0 for a scalar, 1 for {} or [] (payload.c's measure). */
-static size_t
-json_depth(json_t *v)
-{
-	size_t i, d, max = 0;
-	const char *k;
-	json_t *m;
-
-	if (json_is_object(v)) {
-		json_object_foreach (v, k, m) {
-			if ((d = json_depth(m)) > max)
-				max = d;
-		}
-		return max + 1;
-	}
-	if (json_is_array(v)) {
-		json_array_foreach (v, i, m) {
-			if ((d = json_depth(m)) > max)
-				max = d;
-		}
-		return max + 1;
-	}
-	return 0;
-}
-
 /* Whether the payload's member key is the string s, or null when s is absent or empty. */
 static int
 id_is(json_t *p, const char *key, const char *s)

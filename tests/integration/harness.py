@@ -1,10 +1,13 @@
-"""harness.py: start the real st2-pagerduty binary on loopback and talk to it.
+"""harness.py: the integration tests' library: find the binary, run it, start it.
 
-Shared by the integration tests: a temporary directory per daemon, a config
-written as JSON (which YAML reads as flow style), the receiver on port 0 with
-the real port read back from the "listening" log line, signed requests the
-way PagerDuty sends them, and waiting helpers that poll instead of sleeping
-for a fixed time.
+Every test file takes from here rather than keeping its own copy: where the
+binary, the source tree and ../shared are (ctest sets PD_BIN, PD_SOURCE_DIR
+and PD_SHARED_DIR; run by hand, the paths beside this file serve); running a
+subcommand with an environment that none of ours can change; a `serve`
+daemon per test in its own temporary directory (a config written as JSON,
+which YAML reads as flow style, the receiver on port 0 with the real port
+read back from the "listening" log line); signed requests the way PagerDuty
+sends them; and waiting helpers that poll instead of sleeping for a fixed time.
 """
 
 import hashlib
@@ -18,12 +21,37 @@ import signal
 import subprocess
 import tempfile
 import time
+import unittest
 import uuid
 
-BIN = os.environ.get("PD_BIN", os.path.join(os.path.dirname(__file__), "../../build/st2-pagerduty"))
-SHARED = os.environ.get("PD_SHARED_DIR", os.path.join(os.path.dirname(__file__), "../../../shared"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.environ.get("PD_SOURCE_DIR") or os.path.normpath(os.path.join(HERE, "..", ".."))
+BIN = os.environ.get("PD_BIN") or os.path.join(SOURCE, "build", "st2-pagerduty")
+SHARED = os.environ.get("PD_SHARED_DIR") or os.path.normpath(os.path.join(SOURCE, "..", "shared"))
 SECRET = "integration-secret-0123456789"
 API_KEY = "standin-api-key"
+
+
+def require_bin():
+    """Fails (never skips) when the binary is not there: a test that did not run did not pass."""
+    if not os.access(BIN, os.X_OK):
+        raise AssertionError("%s is not an executable: build first, or set PD_BIN" % BIN)
+    return BIN
+
+
+def clean_env(drop=("ST2_PAGERDUTY",), **extra):
+    """This environment without the variables that would change the config or the network
+    (those starting with a prefix in drop, and proxies), plus extra."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(tuple(drop)) and not k.lower().endswith("_proxy")}
+    env.update(extra)
+    return env
+
+
+def run(*args, env=None, timeout=120, **kw):
+    """Runs the binary with ARGS in a clean environment -> CompletedProcess (text)."""
+    return subprocess.run([require_bin(), *args], capture_output=True, text=True,
+                          timeout=timeout, env=env if env is not None else clean_env(), **kw)
 
 
 def sign(body, secret=SECRET):
@@ -111,7 +139,7 @@ class Daemon:
         """Starts serve and (with wait) waits for its listening line."""
         self.log = open(self.log_path, "ab")
         self.log_offset = self.log.tell()
-        self.proc = subprocess.Popen([BIN, "serve", "-c", self.config_path],
+        self.proc = subprocess.Popen([require_bin(), "serve", "-c", self.config_path],
                                      stdout=self.log, stderr=self.log, preexec_fn=preexec_fn)
         if not wait:
             return self
@@ -190,7 +218,7 @@ class Daemon:
 
     def cli(self, *args, check=True):
         """Runs another subcommand against this daemon's config."""
-        p = subprocess.run([BIN] + list(args) + ["-c", self.config_path],
+        p = subprocess.run([require_bin()] + list(args) + ["-c", self.config_path],
                            capture_output=True, text=True, timeout=60)
         if check and p.returncode != 0:
             raise AssertionError("%s exited %d: %s%s" % (args, p.returncode, p.stdout, p.stderr))
@@ -211,3 +239,26 @@ class Daemon:
             if line.startswith(name + " "):
                 return float(line.split()[-1])
         return None
+
+
+class DaemonCase(unittest.TestCase):
+    """Daemons made through self.daemon() are stopped after each test; each must exit 0."""
+
+    def setUp(self):
+        self.daemons = []
+
+    def tearDown(self):
+        failed = []
+        for d in self.daemons:
+            rc = d.stop()
+            if rc not in (0, None):
+                failed.append("serve exited %d:\n%s" % (rc, d.logs()))
+            d.cleanup()
+        # 0 also means AddressSanitizer found no leak in the sanitizer build.
+        self.assertEqual(failed, [])
+
+    def new_daemon(self, **kw):
+        """A Daemon (not started) that tearDown will stop and remove."""
+        d = Daemon(**kw)
+        self.daemons.append(d)
+        return d

@@ -11,7 +11,7 @@ secret written into the config. The behaviour of the HTTP client itself
 (retries, pages, timeouts) is tested with the PagerDuty stand-in of the
 pdclient tests, and every action against Prism by the conformance test.
 
-Environment (set by ctest): PD_BIN (the binary).
+The binary is found by harness.py (PD_BIN, set by ctest).
 """
 import json
 import os
@@ -22,7 +22,8 @@ import unittest
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-PD_BIN = os.environ.get("PD_BIN", "")
+from harness import clean_env, require_bin, run
+
 API_KEY = "u+pdtest-api-key-0123"
 SERVICE_KEY = "0123456789abcdef0123456789abcdef"
 TIMEOUT = 60
@@ -110,8 +111,6 @@ class Handler(BaseHTTPRequestHandler):
 
 class ActionsCliTest(unittest.TestCase):
     def setUp(self):
-        self.assertTrue(PD_BIN and os.access(PD_BIN, os.X_OK),
-                        "PD_BIN must name the st2-pagerduty binary")
         self.tmp = tempfile.TemporaryDirectory(prefix="st2pd-actions-")
         self.addCleanup(self.tmp.cleanup)
         self.srv = Recorder()
@@ -136,16 +135,10 @@ class ActionsCliTest(unittest.TestCase):
 
     def env(self, **extra):
         """The child's environment: none of ours that could change the config."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ST2_PAGERDUTY_")}
-        for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
-                  "all_proxy"):
-            env.pop(k, None)
-        env.update(extra)
-        return env
+        return clean_env(**extra)
 
     def run_bin(self, *args, env=None):
-        return subprocess.run([PD_BIN, *args], capture_output=True, text=True,
-                              timeout=TIMEOUT, env=env or self.env())
+        return run(*args, env=env or self.env(), timeout=TIMEOUT)
 
     def run_action(self, *args, env=None, config=None):
         return self.run_bin("run", "-c", config or self.config, *args, env=env)
@@ -346,7 +339,7 @@ class ActionsCliTest(unittest.TestCase):
         self.srv.routes["GET /incidents/P1"] = lambda req: (200, {"incident": {"id": "P1"}})
         arrived, release = threading.Event(), threading.Event()
         self.srv.gate = (arrived, release)
-        proc = subprocess.Popen([PD_BIN, "run", "-c", config, "--entity_id=P1", "incident.get"],
+        proc = subprocess.Popen([require_bin(), "run", "-c", config, "--entity_id=P1", "incident.get"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env=self.env(ST2_PAGERDUTY_API_KEY=key))
         try:

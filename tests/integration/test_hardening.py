@@ -10,7 +10,6 @@ condition until a generous deadline, and a time is only ever a lower bound.
 """
 
 import json
-import os
 import re
 import resource
 import select
@@ -19,7 +18,7 @@ import socket
 import time
 import unittest
 
-from harness import SECRET, Daemon, make_event, sign, wait_for
+from harness import DaemonCase, make_event, sign, wait_for
 
 
 def raw_request(port, data, timeout=30):
@@ -61,24 +60,10 @@ def signed_request(body, host=True, extra=b""):
             str(len(body)).encode() + b"\r\n\r\n" + body)
 
 
-class HardeningTest(unittest.TestCase):
-
-    def setUp(self):
-        self.daemons = []
-
-    def tearDown(self):
-        failed = []
-        for d in self.daemons:
-            rc = d.stop()
-            if rc not in (0, None):
-                failed.append("serve exited %d:\n%s" % (rc, d.logs()))
-            d.cleanup()
-        # 0 also means AddressSanitizer found no leak in the sanitizer build.
-        self.assertEqual(failed, [])
+class HardeningTest(DaemonCase):
 
     def daemon(self, start=True, **overrides):
-        d = Daemon(**overrides)
-        self.daemons.append(d)
+        d = self.new_daemon(**overrides)
         return d.start() if start else d
 
     def assert_serves(self, d):

@@ -2,25 +2,24 @@
 in packaging/pack, byte for byte, so the committed copy cannot drift from the
 binary's tables; one trigger file per catalog entry; clear errors.
 
-Environment (set by ctest): PD_BIN (the binary), PD_SOURCE_DIR (the source
-tree). After changing the tables, regenerate the committed copy with
+The binary and the source tree are found by harness.py (ctest sets PD_BIN
+and PD_SOURCE_DIR). After changing the tables, regenerate the committed copy with
 `build/st2-pagerduty pack packaging/pack`.
 """
 import os
 import re
-import subprocess
 import tempfile
 import unittest
 
-PD_BIN = os.environ.get("PD_BIN", "")
-SOURCE_DIR = os.environ.get(
-    "PD_SOURCE_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from harness import SOURCE, run
+
+SOURCE_DIR = SOURCE
 COMMITTED = os.path.join(SOURCE_DIR, "packaging", "pack")
 
 
 def run_pack(*args):
-    """Runs `PD_BIN pack ARGS`, returns the CompletedProcess."""
-    return subprocess.run([PD_BIN, "pack", *args], capture_output=True, text=True, timeout=60)
+    """Runs `st2-pagerduty pack ARGS`, returns the CompletedProcess."""
+    return run("pack", *args, timeout=60)
 
 
 def tree(root):
@@ -45,8 +44,6 @@ def catalog_names():
 
 class PackTest(unittest.TestCase):
     def setUp(self):
-        self.assertTrue(PD_BIN and os.access(PD_BIN, os.X_OK),
-                        "PD_BIN must name the st2-pagerduty binary")
         self.tmp = tempfile.TemporaryDirectory(prefix="st2pd-pack-")
         self.addCleanup(self.tmp.cleanup)
 
@@ -107,8 +104,7 @@ class PackTest(unittest.TestCase):
     def test_pack_metadata(self):
         out = os.path.join(self.tmp.name, "pagerduty")
         self.assertEqual(run_pack(out).returncode, 0)
-        version = subprocess.run([PD_BIN, "--version"], capture_output=True, text=True,
-                                 timeout=60).stdout.split()[-1]
+        version = run("--version", timeout=60).stdout.split()[-1]
         self.assertRegex(version, r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
         with open(os.path.join(out, "pack.yaml"), encoding="utf-8") as f:
             lines = f.read().splitlines()

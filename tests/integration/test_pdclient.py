@@ -7,20 +7,19 @@ ratelimit-reset, 500 twice), no retry where a repeat could apply a write
 twice, timeouts and refused connections, and PagerDuty's error bodies as the
 one-line JSON error with the HTTP status and PagerDuty's code.
 
-Needs PD_BIN (the built binary; ctest sets it).
+The binary is found by harness.py (PD_BIN, set by ctest).
 """
 
 import json
 import os
 import shutil
 import socket
-import subprocess
 import tempfile
 import unittest
 
+from harness import clean_env, run
 from pd_standin import PdStandIn
 
-PD_BIN = os.environ.get("PD_BIN")
 API_KEY = "pdclient-secret-api-key"
 ROUTING_KEY = "0123456789abcdef0123456789abcdef"
 FROM = "oncall@example.com"
@@ -40,7 +39,6 @@ def free_port():
     return port
 
 
-@unittest.skipUnless(PD_BIN, "PD_BIN is not set: run through ctest, or set PD_BIN to the binary")
 class TestPdClient(unittest.TestCase):
     def setUp(self):
         self.pd = PdStandIn(api_key=API_KEY).start()
@@ -60,13 +58,9 @@ class TestPdClient(unittest.TestCase):
 
     def run_action(self, *args, env_extra=None):
         """Runs `run ARGS` -> (exit status, parsed stdout or None, error object or None)."""
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("ST2_PAGERDUTY", "CURL_CA_BUNDLE", "SSL_CERT_"))
-               and not k.lower().endswith("_proxy")}
-        env["ST2_PAGERDUTY_CONFIG"] = self.config
-        env.update(env_extra or {})
-        p = subprocess.run([PD_BIN, "run", *args], capture_output=True, text=True, timeout=120,
-                           env=env, cwd=self.dir)
+        env = clean_env(drop=("ST2_PAGERDUTY", "CURL_CA_BUNDLE", "SSL_CERT_"),
+                        ST2_PAGERDUTY_CONFIG=self.config, **(env_extra or {}))
+        p = run("run", *args, env=env, cwd=self.dir)
         self.last = p
         self.assertNotIn(API_KEY, p.stdout + p.stderr, "the API key leaked into the output")
         out = json.loads(p.stdout) if p.returncode == 0 else None
@@ -198,8 +192,7 @@ class TestPdClient(unittest.TestCase):
         self.assertEqual([i["id"] for i in out], ["PA", "PB", "PC"])
 
     def test_cursor_pagination(self):
-        listing = subprocess.run([PD_BIN, "actions", "--json"], capture_output=True, text=True,
-                                 timeout=60)
+        listing = run("actions", "--json", timeout=60)
         self.assertEqual(listing.returncode, 0, listing.stderr)
         doc = json.loads(listing.stdout)
         cursor = [a for a in (doc["actions"] if isinstance(doc, dict) else doc)

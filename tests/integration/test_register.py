@@ -3,7 +3,7 @@ stand-in: creates every trigger type, is idempotent, updates exactly what
 changed, and fails clearly (and before any request when it can) on missing
 credentials, a wrong key, or an unreachable st2.
 
-Needs PD_BIN (the built binary; ctest sets it).
+The binary is found by harness.py (PD_BIN, set by ctest).
 """
 
 import glob
@@ -11,24 +11,17 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import unittest
 
+from harness import run
 from st2_standin import St2StandIn
 
-PD_BIN = os.environ.get("PD_BIN")
 KEY = "register-test-key"
 # Exit statuses of common/error.c's table: pd_err_exit(PD_ERR_CONFIG),
 # pd_err_exit(PD_ERR_ST2_AUTH) and pd_err_exit(PD_ERR_NETWORK).
 EXIT_CONFIG, EXIT_ST2_AUTH, EXIT_NETWORK = 3, 5, 6
 LINE = re.compile(r"^(pagerduty\.\S+): (created|updated|unchanged|failed)$")
-
-
-def run(*args, timeout=120):
-    """Runs the binary with a clean environment -> CompletedProcess (text)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ST2_PAGERDUTY")}
-    return subprocess.run([PD_BIN, *args], capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def results(stdout):
@@ -41,7 +34,6 @@ def results(stdout):
     return out
 
 
-@unittest.skipUnless(PD_BIN, "PD_BIN is not set: run through ctest, or set PD_BIN to the binary")
 class TestRegister(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -15,13 +15,11 @@ import collections
 import json
 import os
 import re
-import signal
 import sqlite3
-import subprocess
 import time
 import unittest
 
-from harness import API_KEY, BIN, Daemon, make_event, wait_for
+from harness import API_KEY, DaemonCase, make_event, run, wait_for
 from pd_standin import PdStandIn, incident, iso, log_entry, parse_iso, subscription
 from st2_standin import St2StandIn
 
@@ -29,26 +27,14 @@ PD_KEY = "standin-api-key"
 OFFSET_CEILING = 10000
 
 
-class SensorTest(unittest.TestCase):
+class SensorTest(DaemonCase):
     """A PagerDuty stand-in per test; daemons are stopped (exit 0 required) and removed."""
 
     def setUp(self):
+        super().setUp()
         self.pd = PdStandIn(api_key=PD_KEY).start()
+        self.addCleanup(self.pd.stop)  # after tearDown has stopped the daemons
         self.st2 = None
-        self.daemons = []
-
-    def tearDown(self):
-        failed = []
-        for d in self.daemons:
-            rc = d.stop()
-            if rc not in (0, None):
-                failed.append("serve exited %d:\n%s" % (rc, d.logs()))
-            d.cleanup()
-        self.pd.stop()
-        if self.st2 is not None:
-            self.st2.stop()
-        # 0 also means AddressSanitizer found no leak in the sanitizer build.
-        self.assertEqual(failed, [])
 
     def daemon(self, mode="only", st2=False, secrets=True, webhook=None, **poll):
         """A daemon polling the stand-in every second (not started)."""
@@ -56,8 +42,9 @@ class SensorTest(unittest.TestCase):
         if st2:
             if self.st2 is None:
                 self.st2 = St2StandIn(api_key=API_KEY).start()
+                self.addCleanup(self.st2.stop)
             st2_url = "http://127.0.0.1:%d" % self.st2.port
-        d = Daemon(st2_url=st2_url)
+        d = self.new_daemon(st2_url=st2_url)
         d.config["api_key"] = PD_KEY
         d.config["pagerduty"] = {"api_url": self.pd.url, "timeout_ms": 20000}
         d.config["poll"] = dict({"mode": mode, "interval_s": 1}, **poll)
@@ -65,7 +52,6 @@ class SensorTest(unittest.TestCase):
         if not secrets:
             del d.config["webhook"]["secrets"]
         d.write_config()
-        self.daemons.append(d)
         if st2:
             d.cli("register")
         return d
@@ -354,13 +340,11 @@ class PollTest(SensorTest):
         self.assertIsNotNone(d.metric("st2_pagerduty_poll_lag_seconds"))
         self.assertIn("every webhook is refused (401)", d.logs())
         # Not so for backfill, which needs its webhooks.
-        p = subprocess.run([BIN, "check-config", "-c", d.config_path], capture_output=True,
-                           text=True, timeout=60)
+        p = run("check-config", "-c", d.config_path, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
         d.config["poll"]["mode"] = "backfill"
         d.write_config()
-        p = subprocess.run([BIN, "check-config", "-c", d.config_path], capture_output=True,
-                           text=True, timeout=60)
+        p = run("check-config", "-c", d.config_path, timeout=60)
         self.assertEqual(p.returncode, 3)
         self.assertIn("webhook.secrets: required by serve", p.stderr)
 
@@ -368,8 +352,7 @@ class PollTest(SensorTest):
         d = self.daemon()
         d.config["poll"] = {"enabled": True}
         d.write_config()
-        p = subprocess.run([BIN, "serve", "-c", d.config_path], capture_output=True, text=True,
-                           timeout=60)
+        p = run("serve", "-c", d.config_path, timeout=60)
         self.assertEqual(p.returncode, 3)
         self.assertIn("poll.enabled: replaced by poll.mode", p.stderr)
 
@@ -534,8 +517,7 @@ class WatchdogTest(SensorTest):
 class PollOnceTest(SensorTest):
 
     def run_poll(self, d, *args):
-        return subprocess.run([BIN, "poll", "--once", "-c", d.config_path] + list(args),
-                              capture_output=True, text=True, timeout=120)
+        return run("poll", "--once", "-c", d.config_path, *args)
 
     def test_poll_once(self):
         d = self.daemon(mode="off")
@@ -575,8 +557,7 @@ class PollOnceTest(SensorTest):
 
     def test_poll_once_errors(self):
         d = self.daemon(mode="off")
-        p = subprocess.run([BIN, "poll", "-c", d.config_path], capture_output=True, text=True,
-                           timeout=60)
+        p = run("poll", "-c", d.config_path, timeout=60)
         self.assertEqual(p.returncode, 2)
         self.assertIn("--once is required", p.stderr)
         p = self.run_poll(d, "--since", "last week")

@@ -8,36 +8,24 @@ created by the real `st2-pagerduty register`.
 import collections
 import http.client
 import json
-import os
 import threading
 import unittest
 
-from harness import API_KEY, SECRET, Daemon, make_event, sign, wait_for
+from harness import API_KEY, SECRET, DaemonCase, make_event, sign, wait_for
 from st2_standin import St2StandIn
 
 
-class ServeTest(unittest.TestCase):
+class ServeTest(DaemonCase):
     """Shared set-up: a stand-in with every trigger type, one daemon per test."""
 
     def setUp(self):
+        super().setUp()
         self.st2 = St2StandIn(api_key=API_KEY)
         self.st2.start()
-        self.daemons = []
-
-    def tearDown(self):
-        failed = []
-        for d in self.daemons:
-            rc = d.stop()
-            if rc not in (0, None):
-                failed.append("serve exited %d:\n%s" % (rc, d.logs()))
-            d.cleanup()
-        self.st2.stop()
-        # 0 also means AddressSanitizer found no leak in the sanitizer build.
-        self.assertEqual(failed, [])
+        self.addCleanup(self.st2.stop)  # after tearDown has stopped the daemons
 
     def daemon(self, register=True, **overrides):
-        d = Daemon(st2_url="http://127.0.0.1:%d" % self.st2.port, **overrides)
-        self.daemons.append(d)
+        d = self.new_daemon(st2_url="http://127.0.0.1:%d" % self.st2.port, **overrides)
         if register:
             d.cli("register")
         return d.start()
@@ -291,23 +279,19 @@ class DeliveryTest(ServeTest):
                  timeout=120, interval=0.2, what="every acknowledged event after kill -9")
 
 
-class SinkTest(unittest.TestCase):
+class SinkTest(DaemonCase):
 
     def test_without_st2_triggers_go_to_the_sink_file(self):
-        d = Daemon()
-        try:
-            d.start()
-            evs = [make_event("incident.triggered", "PSINK"), make_event("service.updated")]
-            evs[1]["event"]["data"] = {"id": "PSVC1", "type": "service", "summary": "svc"}
-            for ev in evs:
-                self.assertEqual(d.post_event(ev)[0], 202)
-            lines = wait_for(lambda: len(d.sink_lines()) == 2 and d.sink_lines(), what="sink lines")
-            self.assertEqual([l["trigger"] for l in lines],
-                             ["pagerduty.incident.triggered", "pagerduty.service.updated"])
-            self.assertEqual(lines[1]["payload"]["data"]["id"], "PSVC1")
-            self.assertEqual(d.stop(), 0)
-        finally:
-            d.cleanup()
+        d = self.new_daemon().start()
+        evs = [make_event("incident.triggered", "PSINK"), make_event("service.updated")]
+        evs[1]["event"]["data"] = {"id": "PSVC1", "type": "service", "summary": "svc"}
+        for ev in evs:
+            self.assertEqual(d.post_event(ev)[0], 202)
+        lines = wait_for(lambda: len(d.sink_lines()) == 2 and d.sink_lines(), what="sink lines")
+        self.assertEqual([l["trigger"] for l in lines],
+                         ["pagerduty.incident.triggered", "pagerduty.service.updated"])
+        self.assertEqual(lines[1]["payload"]["data"]["id"], "PSVC1")
+        self.assertEqual(d.stop(), 0)
 
 
 if __name__ == "__main__":

@@ -13,46 +13,13 @@
 
 #include <cmocka.h>
 
-#include "st2pd.h"
-
-/* Everything the log wrote to stderr while fn ran, NUL-terminated. */
-static char *
-captured(void (*fn)(void))
-{
-	FILE *tmp = tmpfile();
-	int saved = dup(STDERR_FILENO);
-	char *out;
-	long len;
-
-	assert_non_null(tmp);
-	fflush(stderr);
-	assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
-	fn();
-	fflush(stderr);
-	assert_true(dup2(saved, STDERR_FILENO) >= 0);
-	close(saved);
-	len = lseek(fileno(tmp), 0, SEEK_END);
-	out = xcalloc(1, (size_t)len + 1);
-	assert_int_equal(pread(fileno(tmp), out, (size_t)len, 0), len);
-	fclose(tmp);
-	return out;
-}
-
-/* Lines in s. */
-static int
-count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s != '\0'; s++)
-		n += *s == '\n';
-	return n;
-}
+#include "testlib.h"
 
 static const char forged[] = "crash-1\n2026-01-01T00:00:00Z error forged line";
 
+/* Two log calls whose values would forge a line or drive a terminal if written raw. */
 static void
-log_forged(void)
+log_forged(void *arg)
 {
 	log_fields(LOG_WARN, "webhook", "event_id", forged, "esc", "\x1b[31mred\x1b[0m", "quote",
 	           "a\"b\\c", "bad", "\xff\xc0\xaf ok \xc3\xa9", "c1",
@@ -70,8 +37,8 @@ test_text_escapes(void **state)
 
 	(void)state;
 	log_setup(LOG_INFO, LOG_FORMAT_TEXT);
-	out = captured(log_forged);
-	assert_int_equal(count_lines(out), 2);
+	out = t_stderr_of(log_forged, NULL);
+	assert_int_equal(t_lines(out), 2);
 	assert_null(strchr(out, '\x1b'));
 	assert_null(strstr(out, "\xc2\x9b"));
 	assert_null(strchr(out, '\xff'));
@@ -95,8 +62,8 @@ test_json_lines(void **state)
 
 	(void)state;
 	log_setup(LOG_INFO, LOG_FORMAT_JSON);
-	out = captured(log_forged);
-	assert_int_equal(count_lines(out), 2);
+	out = t_stderr_of(log_forged, NULL);
+	assert_int_equal(t_lines(out), 2);
 	nl = strchr(out, '\n');
 	*nl = '\0';
 	o = json_loads(out, 0, NULL);

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "st2pd.h"
+#include "testlib.h"
 
 /* What PagerDuty's webhook brings when PINC001 is triggered (DD-WH's shape). */
 static const char webhook_triggered[] =
@@ -83,18 +83,6 @@ static const struct criterion rule[] = {
     {"trigger.agent.id", "equals", "PSVC001"},
 };
 
-/* Parses JSON text the test wrote. */
-static json_t *
-parse(const char *s)
-{
-	json_error_t err;
-	json_t *v = json_loads(s, 0, &err);
-
-	if (v == NULL)
-		fail_msg("bad test JSON: %s", err.text);
-	return v;
-}
-
 /* The value at a dotted path of st2's rule context {"trigger": payload}, or NULL. */
 static json_t *
 lookup(json_t *payload, const char *key)
@@ -142,7 +130,7 @@ holds(json_t *payload, const struct criterion *c)
 static struct spool_event *
 poll_event(const char *entry_text)
 {
-	json_t *entry = parse(entry_text), *event;
+	json_t *entry = t_json(entry_text), *event;
 	struct spool_event *ev;
 	const char *why;
 
@@ -195,24 +183,11 @@ test_table(void **state)
 static void
 test_table_is_the_specs(void **state)
 {
-	const char *shared = getenv("PD_SHARED_DIR");
-	char *path, *text = NULL;
-	json_t *spec, *all, *enums, *v;
-	size_t i, len;
+	char *text = t_shared_file("specs/pagerduty/REST/openapiv3.json", NULL);
+	json_t *spec = t_json(text), *all, *enums, *v;
+	size_t i;
 
 	(void)state;
-	if (shared == NULL) {
-		print_message("skipped: PD_SHARED_DIR is not set\n");
-		return;
-	}
-	path = xasprintf("%s/specs/pagerduty/REST/openapiv3.json", shared);
-	if (read_file(path, &text, &len) != PD_OK) {
-		print_message("skipped: %s not found (../shared is absent)\n", path);
-		free(path);
-		return;
-	}
-	spec = json_loadb(text, len, 0, NULL);
-	assert_non_null(spec);
 	all = json_object_get(json_object_get(json_object_get(spec, "components"), "schemas"),
 	                      "LogEntry");
 	/* allOf: [the Tag base, {properties: {type: {enum: [...]}}}] */
@@ -231,20 +206,16 @@ test_table_is_the_specs(void **state)
 	}
 	json_decref(spec);
 	free(text);
-	free(path);
 }
 
 /* README.md's mapping table says what the C table says. */
 static void
 test_readme_table(void **state)
 {
-	const char *src = getenv("PD_SOURCE_DIR");
-	char *path, *text, *row, *line;
-	size_t i, len;
+	char *text = t_source_file("README.md", NULL), *row, *line;
+	size_t i;
 
 	(void)state;
-	path = xasprintf("%s/README.md", src != NULL ? src : "../..");
-	assert_int_equal(read_file(path, &text, &len), PD_OK);
 	for (i = 0; i < map_nlog_types; i++) {
 		row = xasprintf("| `%s` | %s%s%s |", map_log_types[i].log_type,
 		                map_log_types[i].event_type != NULL ? "`" : "",
@@ -257,14 +228,13 @@ test_readme_table(void **state)
 		free(row);
 	}
 	free(text);
-	free(path);
 }
 
 /* The included REST incident becomes the webhook's data, at the transition's status. */
 static void
 test_shape_incident(void **state)
 {
-	json_t *entry = parse(log_triggered), *event, *data;
+	json_t *entry = t_json(log_triggered), *event, *data;
 	const char *why;
 
 	(void)state;
@@ -312,8 +282,8 @@ test_shape_incident(void **state)
 	/* A reassignment's assignees are the entry's, not the incident's now. */
 	json_object_set_new(entry, "type", json_string("assign_log_entry"));
 	json_object_set_new(entry, "assignees",
-	                    parse("[{\"id\":\"PUSER02\",\"type\":\"user_reference\","
-	                          "\"summary\":\"User Two\"}]"));
+	                    t_json("[{\"id\":\"PUSER02\",\"type\":\"user_reference\","
+	                           "\"summary\":\"User Two\"}]"));
 	event = map_event(entry, &why);
 	data = json_object_get(event, "data");
 	assert_string_equal(json_string_value(json_object_get(event, "event_type")),
@@ -330,13 +300,13 @@ test_shape_incident(void **state)
 static void
 test_shape_note(void **state)
 {
-	json_t *entry = parse(log_triggered), *event, *data;
+	json_t *entry = t_json(log_triggered), *event, *data;
 	struct spool_event *ev;
 	const char *why;
 
 	(void)state;
 	json_object_set_new(entry, "type", json_string("annotate_log_entry"));
-	json_object_set_new(entry, "channel", parse("{\"type\":\"note\",\"summary\":\"on it\"}"));
+	json_object_set_new(entry, "channel", t_json("{\"type\":\"note\",\"summary\":\"on it\"}"));
 	event = map_event(entry, &why);
 	assert_non_null(event);
 	data = json_object_get(event, "data");
@@ -368,7 +338,7 @@ test_shape_note(void **state)
 static void
 test_no_event(void **state)
 {
-	json_t *entry = parse(log_triggered);
+	json_t *entry = t_json(log_triggered);
 	const char *why;
 
 	(void)state;
@@ -407,8 +377,8 @@ test_same_rule_both_sources(void **state)
 	                                      "PSUB001", &hook),
 	                 PD_OK);
 	polled = poll_event(log_triggered);
-	ph = parse(hook->payload);
-	pp = parse(polled->payload);
+	ph = t_json(hook->payload);
+	pp = t_json(polled->payload);
 	for (i = 0; i < sizeof rule / sizeof rule[0]; i++) {
 		if (!holds(ph, &rule[i]))
 			fail_msg("webhook payload: %s %s %s does not hold", rule[i].key,

@@ -20,8 +20,9 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "st2pd.h"
-#include "capture.h"
+#include "testlib.h"
+
+static char *tmpdir; /* made by setup, removed by teardown */
 
 #define TEST_SECRET "send-test-secret"
 
@@ -124,85 +125,18 @@ assert_payload(const char *sample, const char *type, const char *trigger)
 	json_decref(ev);
 }
 
-/* Whether value has the JSON-schema type name (jansson tells integers apart). */
-static int
-schema_type_is(const char *name, json_t *value)
-{
-	static const struct {
-		const char *name;
-		json_type type;
-	} types[] = {
-	    {"string", JSON_STRING}, {"integer", JSON_INTEGER}, {"object", JSON_OBJECT},
-	    {"array", JSON_ARRAY},   {"null", JSON_NULL},       {"boolean", JSON_TRUE},
-	    {"boolean", JSON_FALSE}, {"number", JSON_INTEGER},  {"number", JSON_REAL},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof types / sizeof types[0]; i++) {
-		if (strcmp(types[i].name, name) == 0 && json_typeof(value) == types[i].type)
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * Checks value against the subset of JSON schema (draft 3, as st2 uses)
- * the catalogue emits: type (one or a list), required, properties, enum.
- * st2 rejects a payload that fails its trigger type's schema when it
- * validates payloads, and send-test must not be the sample it rejects.
- */
-static void
-assert_schema(json_t *schema, json_t *value, const char *where)
-{
-	json_t *type = json_object_get(schema, "type"), *props, *sub, *t, *e;
-	const char *key;
-	size_t i;
-	int ok = type == NULL;
-
-	if (json_is_string(type))
-		ok = schema_type_is(json_string_value(type), value);
-	json_array_foreach (type, i, t)
-		ok |= schema_type_is(json_string_value(t), value);
-	if (!ok)
-		fail_msg("%s: type %d does not match the schema", where, (int)json_typeof(value));
-	if ((e = json_object_get(schema, "enum")) != NULL) {
-		ok = 0;
-		json_array_foreach (e, i, t)
-			ok |= json_equal(t, value);
-		if (!ok)
-			fail_msg("%s: value not in the schema's enum", where);
-	}
-	props = json_object_get(schema, "properties");
-	if (!json_is_object(value) || props == NULL)
-		return;
-	json_object_foreach (props, key, sub) {
-		char *path = xasprintf("%s.%s", where, key);
-		json_t *v = json_object_get(value, key);
-
-		if (v == NULL && json_is_true(json_object_get(sub, "required")))
-			fail_msg("%s: required, missing", path);
-		if (v != NULL)
-			assert_schema(sub, v, path);
-		free(path);
-	}
-}
-
 /* The trigger payload built from a sample fits the trigger type st2 registered. */
 static void
 assert_fits_trigger_type(const char *sample, const struct event_type *et)
 {
 	struct spool_event *sev = NULL;
-	json_t *tt = catalog_triggertype(et);
-	json_t *payload;
+	char *why;
 
 	assert_int_equal(payload_from_webhook(sample, strlen(sample), "wh-1", "PSTTEST1", &sev),
 	                 PD_OK);
-	payload = json_loadb(sev->payload, sev->payload_len, 0, NULL);
-	assert_non_null(payload);
-	assert_non_null(json_object_get(tt, "payload_schema"));
-	assert_schema(json_object_get(tt, "payload_schema"), payload, et->name);
-	json_decref(payload);
-	json_decref(tt);
+	assert_string_equal(sev->trigger + strlen("pagerduty."), et->name);
+	if ((why = t_trigger_check(sev)) != NULL)
+		fail_msg("st2 would reject the sample: %s", why);
 	spool_event_free(sev);
 }
 
@@ -418,21 +352,6 @@ request_header(const struct mini_server *s, const char *name)
 	return xstrndup(p, n);
 }
 
-/* Runs cmd_send_test with args, capturing stdout into *out; returns its status. */
-static int
-run_send_test(char **args, int nargs, char **out)
-{
-	char *argv[16];
-	int i;
-
-	assert_true(nargs < 15);
-	argv[0] = "send-test";
-	for (i = 0; i < nargs; i++)
-		argv[i + 1] = args[i];
-	argv[nargs + 1] = NULL;
-	return capture_run(&cmd_send_test_entry, nargs + 1, argv, NULL, out, NULL);
-}
-
 /* Checks the captured request is what PagerDuty would send, signed with secret. */
 static void
 assert_pagerduty_request(const struct mini_server *s, const char *path, const char *secret,
@@ -482,9 +401,10 @@ test_cmd_accepted(void **state)
 	url = xasprintf("http://127.0.0.1:%d/webhooks/pagerduty", s.port);
 	{
 		char *args[] = {"--url",     url,       "--secret",
-		                TEST_SECRET, "--event", "incident.acknowledged"};
+		                TEST_SECRET, "--event", "incident.acknowledged",
+		                NULL};
 
-		rc = run_send_test(args, 6, &out);
+		rc = t_run(&cmd_send_test_entry, args, NULL, &out, NULL);
 	}
 	mini_server_join(&s);
 	assert_int_equal(rc, 0);
@@ -519,9 +439,9 @@ test_cmd_rejected(void **state)
 	mini_server_start(&s, 401, "{\"error\":{\"code\":\"signature_mismatch\"}}\n");
 	url = xasprintf("http://127.0.0.1:%d/hook", s.port);
 	{
-		char *args[] = {"--url", url, "--secret", "some-other-secret"};
+		char *args[] = {"--url", url, "--secret", "some-other-secret", NULL};
 
-		rc = run_send_test(args, 4, &out);
+		rc = t_run(&cmd_send_test_entry, args, NULL, &out, NULL);
 	}
 	mini_server_join(&s);
 	assert_int_not_equal(rc, 0);
@@ -552,9 +472,9 @@ test_cmd_connection_refused(void **state)
 	url = xasprintf("http://127.0.0.1:%d/webhooks/pagerduty", ntohs(sa.sin_port));
 	close(fd);
 	{
-		char *args[] = {"--url", url, "--secret", TEST_SECRET};
+		char *args[] = {"--url", url, "--secret", TEST_SECRET, NULL};
 
-		rc = run_send_test(args, 4, &out);
+		rc = t_run(&cmd_send_test_entry, args, NULL, &out, NULL);
 	}
 	assert_int_equal(rc, pd_err_exit(PD_ERR_NETWORK));
 	assert_string_equal(out, "");
@@ -562,25 +482,19 @@ test_cmd_connection_refused(void **state)
 	free(url);
 }
 
-/* Writes a config file for the -c tests; the caller unlinks and frees the path. */
+/* Writes the config file of the -c tests; the caller frees the path. */
 static char *
 write_config(const char *listen)
 {
-	char path[] = "/tmp/test_send_test_cfg.XXXXXX";
-	char *yaml;
-	int fd;
+	char *yaml = xasprintf("webhook:\n"
+	                       "  listen: [\"%s\"]\n"
+	                       "  path: /hooks/pd\n"
+	                       "  secrets: [\"cfg-secret-1\", \"cfg-secret-2\"]\n",
+	                       listen);
+	char *path = t_write(tmpdir, "config.yaml", yaml);
 
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	yaml = xasprintf("webhook:\n"
-	                 "  listen: [\"%s\"]\n"
-	                 "  path: /hooks/pd\n"
-	                 "  secrets: [\"cfg-secret-1\", \"cfg-secret-2\"]\n",
-	                 listen);
-	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
-	close(fd);
 	free(yaml);
-	return xstrdup(path);
+	return path;
 }
 
 /* Without --url and --secret: 0.0.0.0 in webhook.listen is reached on loopback. */
@@ -595,9 +509,9 @@ test_cmd_url_from_config(void **state)
 	listen = xasprintf("0.0.0.0:%d", s.port);
 	cfg = write_config(listen);
 	{
-		char *args[] = {"-c", cfg, "--event", "service.updated"};
+		char *args[] = {"-c", cfg, "--event", "service.updated", NULL};
 
-		rc = run_send_test(args, 4, &out);
+		rc = t_run(&cmd_send_test_entry, args, NULL, &out, NULL);
 	}
 	mini_server_join(&s);
 	assert_int_equal(rc, 0);
@@ -622,9 +536,9 @@ test_cmd_port_zero(void **state)
 	int rc;
 
 	{
-		char *args[] = {"-c", cfg};
+		char *args[] = {"-c", cfg, NULL};
 
-		rc = run_send_test(args, 2, &out);
+		rc = t_run(&cmd_send_test_entry, args, NULL, &out, NULL);
 	}
 	assert_int_not_equal(rc, 0);
 	assert_string_equal(out, "");
@@ -640,30 +554,35 @@ test_cmd_usage(void **state)
 	char *out;
 
 	{
-		char *args[] = {"--url", "http://127.0.0.1:9/", "--secret", "s", "extra"};
+		char *args[] = {"--url", "http://127.0.0.1:9/", "--secret", "s", "extra", NULL};
 
-		assert_int_equal(run_send_test(args, 5, &out), pd_err_exit(PD_ERR_USAGE));
+		assert_int_equal(t_run(&cmd_send_test_entry, args, NULL, &out, NULL),
+		                 pd_err_exit(PD_ERR_USAGE));
 		free(out);
 	}
 	{
-		char *args[] = {"--url", "http://127.0.0.1:9/", "--secret", "s", "--event", ""};
+		char *args[] = {"--url", "http://127.0.0.1:9/", "--secret", "s", "--event", "",
+		                NULL};
 
-		assert_int_equal(run_send_test(args, 6, &out), pd_err_exit(PD_ERR_USAGE));
+		assert_int_equal(t_run(&cmd_send_test_entry, args, NULL, &out, NULL),
+		                 pd_err_exit(PD_ERR_USAGE));
 		free(out);
 	}
 	{
-		char *args[] = {"--bogus"};
+		char *args[] = {"--bogus", NULL};
 
-		assert_int_equal(run_send_test(args, 1, &out), pd_err_exit(PD_ERR_USAGE));
+		assert_int_equal(t_run(&cmd_send_test_entry, args, NULL, &out, NULL),
+		                 pd_err_exit(PD_ERR_USAGE));
 		free(out);
 	}
 }
 
-/* Initialises the crypto library and libcurl as main() does. */
+/* Initialises the crypto library and libcurl as main() does; a temp directory. */
 static int
 setup(void **state)
 {
 	crypto_init();
+	tmpdir = t_tempdir("test_send_test");
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
@@ -671,6 +590,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
+	t_rmtree(tmpdir);
+	free(tmpdir);
 	curl_global_cleanup();
 	return 0;
 }

@@ -13,8 +13,9 @@
 
 #include <cmocka.h>
 
-#include "st2pd.h"
-#include "capture.h"
+#include "testlib.h"
+
+static char *tmpdir; /* made by setup, removed by teardown */
 
 #define VECTORS_DIR "specs/pagerduty/vectors"
 #define VECTORS     "webhookv3-signature-vectors.json"
@@ -129,36 +130,14 @@ vector_expect(const char *expect)
 static void
 test_vectors(void **state)
 {
-	const char *shared = getenv("PD_SHARED_DIR");
-	char *path, *body_path, *file_body = NULL;
-	size_t file_len = 0, i;
-	json_t *root, *cases, *c;
-	json_error_t jerr;
+	char *text = t_shared_file(VECTORS_DIR "/" VECTORS, NULL), *body_rel, *file_body;
+	size_t file_len, i;
+	json_t *root = t_json(text), *cases, *c;
 	int checked = 0;
 
-	if (shared == NULL) {
-		print_message("skipped: PD_SHARED_DIR not set, vectors not found\n");
-		skip();
-		return; /* skip() does not return; the compiler cannot tell */
-	}
-	path = xasprintf("%s/" VECTORS_DIR "/" VECTORS, shared);
-	root = json_load_file(path, 0, &jerr);
-	if (root == NULL) {
-		print_message("skipped: %s not found (%s)\n", path, jerr.text);
-		free(path);
-		skip();
-		return; /* skip() does not return; the compiler cannot tell */
-	}
-	body_path = xasprintf("%s/" VECTORS_DIR "/%s", shared,
-	                      json_string_value(json_object_get(root, "body_file")));
-	if (read_file(body_path, &file_body, &file_len) != PD_OK) {
-		print_message("skipped: %s not found\n", body_path);
-		free(body_path);
-		free(path);
-		json_decref(root);
-		skip();
-		return; /* skip() does not return; the compiler cannot tell */
-	}
+	body_rel =
+	    xasprintf(VECTORS_DIR "/%s", json_string_value(json_object_get(root, "body_file")));
+	file_body = t_shared_file(body_rel, &file_len);
 	assert_int_equal(file_len, json_integer_value(json_object_get(root, "body_length")));
 
 	cases = json_object_get(root, "cases");
@@ -213,8 +192,8 @@ test_vectors(void **state)
 		    hex, "0c0b9495b893a39e70d1fea2fe11fbe0a825f88b9f67846f6cc07dd2bc5476cd");
 	}
 	free(file_body);
-	free(body_path);
-	free(path);
+	free(body_rel);
+	free(text);
 	json_decref(root);
 }
 
@@ -498,61 +477,33 @@ test_binary_body(void **state)
 
 /* ---- the sign subcommand ---- */
 
-/* Writes data to a new temp file; the caller unlinks and frees the path. */
-static char *
-temp_file(const char *data, size_t len)
-{
-	char path[] = "/tmp/test_signature.XXXXXX";
-	int fd = mkstemp(path);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
-	return xstrdup(path);
-}
-
-/* Runs cmd_sign with args, stdin from in_path (or unchanged), stdout into *out. */
-static int
-run_sign(char **args, int nargs, const char *in_path, char **out)
-{
-	char *argv[8];
-	int i;
-
-	assert_true(nargs < 7);
-	argv[0] = "sign";
-	for (i = 0; i < nargs; i++)
-		argv[i + 1] = args[i];
-	argv[nargs + 1] = NULL;
-	return capture_run(&cmd_sign_entry, nargs + 1, argv, in_path, out, NULL);
-}
-
 /* sign prints v1=<hex> of the file's exact bytes, from a file or stdin. */
 static void
 test_cmd_sign_file_and_stdin(void **state)
 {
-	char *file = temp_file(body, strlen(body));
+	char *file = t_write(tmpdir, "body.json", body);
 	char *want = v1_for(secret_main, body, strlen(body));
 	char *line = xasprintf("%s\n", want);
 	char *out;
 
 	{
-		char *args[] = {"--secret", (char *)secret_main, file};
+		char *args[] = {"--secret", (char *)secret_main, file, NULL};
 
-		assert_int_equal(run_sign(args, 3, NULL, &out), 0);
+		assert_int_equal(t_run(&cmd_sign_entry, args, NULL, &out, NULL), 0);
 		assert_string_equal(out, line);
 		free(out);
 	}
 	{
-		char *args[] = {"--secret", (char *)secret_main, "-"};
+		char *args[] = {"--secret", (char *)secret_main, "-", NULL};
 
-		assert_int_equal(run_sign(args, 3, file, &out), 0);
+		assert_int_equal(t_run(&cmd_sign_entry, args, file, &out, NULL), 0);
 		assert_string_equal(out, line);
 		free(out);
 	}
 	{
-		char *args[] = {"--secret", (char *)secret_main};
+		char *args[] = {"--secret", (char *)secret_main, NULL};
 
-		assert_int_equal(run_sign(args, 2, file, &out), 0);
+		assert_int_equal(t_run(&cmd_sign_entry, args, file, &out, NULL), 0);
 		assert_string_equal(out, line);
 		free(out);
 	}
@@ -570,15 +521,15 @@ static void
 test_cmd_sign_secret_file(void **state)
 {
 	char *secret_line = xasprintf("%s\n", secret_main);
-	char *sfile = temp_file(secret_line, strlen(secret_line));
-	char *file = temp_file(body, strlen(body));
+	char *sfile = t_write(tmpdir, "secret.txt", secret_line);
+	char *file = t_write(tmpdir, "body.json", body);
 	char *want = v1_for(secret_main, body, strlen(body));
 	char *out;
 
 	{
-		char *args[] = {"--secret-file", sfile, file};
+		char *args[] = {"--secret-file", sfile, file, NULL};
 
-		assert_int_equal(run_sign(args, 3, NULL, &out), 0);
+		assert_int_equal(t_run(&cmd_sign_entry, args, NULL, &out, NULL), 0);
 		assert_memory_equal(out, want, strlen(want));
 		assert_string_equal(out + strlen(want), "\n");
 		free(out);
@@ -597,15 +548,15 @@ test_cmd_sign_config(void **state)
 {
 	static const char yaml[] = "webhook:\n"
 	                           "  secrets: [\"cfg-first\", \"cfg-second\"]\n";
-	char *cfg = temp_file(yaml, strlen(yaml));
-	char *file = temp_file(body, strlen(body));
+	char *cfg = t_write(tmpdir, "config.yaml", yaml);
+	char *file = t_write(tmpdir, "body.json", body);
 	char *want = v1_for("cfg-first", body, strlen(body));
 	char *out;
 
 	{
-		char *args[] = {"-c", cfg, file};
+		char *args[] = {"-c", cfg, file, NULL};
 
-		assert_int_equal(run_sign(args, 3, NULL, &out), 0);
+		assert_int_equal(t_run(&cmd_sign_entry, args, NULL, &out, NULL), 0);
 		assert_memory_equal(out, want, strlen(want));
 		free(out);
 	}
@@ -620,53 +571,67 @@ test_cmd_sign_config(void **state)
 static void
 test_cmd_sign_errors(void **state)
 {
-	char *file = temp_file(body, strlen(body));
+	char *file = t_write(tmpdir, "body.json", body);
 	char *out;
 
 	{
-		char *args[] = {"--secret", "a", "--secret-file", file, file};
+		char *args[] = {"--secret", "a", "--secret-file", file, file, NULL};
 
-		assert_int_equal(run_sign(args, 5, NULL, &out), pd_err_exit(PD_ERR_USAGE));
+		assert_int_equal(t_run(&cmd_sign_entry, args, NULL, &out, NULL),
+		                 pd_err_exit(PD_ERR_USAGE));
 		assert_string_equal(out, "");
 		free(out);
 	}
 	{
-		char *args[] = {"--secret", "a", file, file};
+		char *args[] = {"--secret", "a", file, file, NULL};
 
-		assert_int_equal(run_sign(args, 4, NULL, &out), pd_err_exit(PD_ERR_USAGE));
+		assert_int_equal(t_run(&cmd_sign_entry, args, NULL, &out, NULL),
+		                 pd_err_exit(PD_ERR_USAGE));
 		assert_string_equal(out, "");
 		free(out);
 	}
 	{
-		char *args[] = {"--secret", "", file};
+		char *args[] = {"--secret", "", file, NULL};
 
-		assert_int_equal(run_sign(args, 3, NULL, &out), pd_err_exit(PD_ERR_USAGE));
+		assert_int_equal(t_run(&cmd_sign_entry, args, NULL, &out, NULL),
+		                 pd_err_exit(PD_ERR_USAGE));
 		assert_string_equal(out, "");
 		free(out);
 	}
 	{
-		char *args[] = {"--no-such-option"};
+		char *args[] = {"--no-such-option", NULL};
 
-		assert_int_equal(run_sign(args, 1, NULL, &out), pd_err_exit(PD_ERR_USAGE));
+		assert_int_equal(t_run(&cmd_sign_entry, args, NULL, &out, NULL),
+		                 pd_err_exit(PD_ERR_USAGE));
 		assert_string_equal(out, "");
 		free(out);
 	}
 	unlink(file);
 	{
-		char *args[] = {"--secret", "a", file};
+		char *args[] = {"--secret", "a", file, NULL};
 
-		assert_int_equal(run_sign(args, 3, NULL, &out), pd_err_exit(PD_ERR_IO));
+		assert_int_equal(t_run(&cmd_sign_entry, args, NULL, &out, NULL),
+		                 pd_err_exit(PD_ERR_IO));
 		assert_string_equal(out, "");
 		free(out);
 	}
 	free(file);
 }
 
-/* Initialises the crypto library as main() does. */
+/* Initialises the crypto library as main() does; a temp directory for the sign tests. */
 static int
 setup(void **state)
 {
 	crypto_init();
+	tmpdir = t_tempdir("test_signature");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	t_rmtree(tmpdir);
+	free(tmpdir);
 	return 0;
 }
 
@@ -700,5 +665,5 @@ main(void)
 	    cmocka_unit_test(test_cmd_sign_errors),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

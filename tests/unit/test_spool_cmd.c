@@ -6,8 +6,6 @@
  * status of every usage error. Each test builds its own spool in a temp
  * directory, removed afterwards.
  */
-#include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,10 +18,8 @@
 #include <cmocka.h>
 #include <event2/event.h>
 #include <event2/thread.h>
-#include <sqlite3.h>
 
-#include "st2pd.h"
-#include "capture.h"
+#include "testlib.h"
 
 #define MIN_MS  60000LL
 #define HOUR_MS 3600000LL
@@ -60,13 +56,6 @@ static const struct seed {
 };
 #define NSEEDS (sizeof seeds / sizeof seeds[0])
 
-/* nftw callback: removes one entry, children first. */
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 /* Counts commit callbacks. */
 static void
 count_cb(enum pd_err result, int duplicate, void *arg)
@@ -76,54 +65,28 @@ count_cb(enum pd_err result, int duplicate, void *arg)
 	(*(int *)arg)++;
 }
 
-/* Guard timer: a hang fails instead of blocking ctest. */
-static void
-guard_cb(evutil_socket_t fd, short what, void *arg)
-{
-	*(int *)arg = -1000000;
-}
-
-/* A complete event, as payload.c would build it. */
-static struct spool_event *
-mkev(const struct seed *sd, int64_t now)
-{
-	struct spool_event *ev = xcalloc(1, sizeof *ev);
-
-	ev->event_id = xstrdup(sd->id);
-	ev->webhook_id = sd->webhook_id != NULL ? xstrdup(sd->webhook_id) : NULL;
-	ev->event_type = xstrdup(sd->type);
-	ev->trigger = xasprintf("pagerduty.%s", sd->type);
-	ev->order_key = xasprintf("incident:%s", sd->incident);
-	ev->payload =
-	    xasprintf("{\"event_id\":\"%s\",\"event_type\":\"%s\",\"data\":{\"id\":\"%s\"}}",
-	              sd->id, sd->type, sd->incident);
-	ev->payload_len = strlen(ev->payload);
-	ev->received_ms = now - sd->age_ms;
-	return ev;
-}
-
 /* Builds the seed spool through the public API, then closes it. */
 static void
 build_spool(struct fixture *f)
 {
-	struct event_base *base = event_base_new();
-	struct event *guard;
-	struct timeval tv = {120, 0};
+	struct event_base *base = t_base_new();
 	struct spool *s;
 	struct spool_event **v;
 	size_t n, i, k;
 	int done = 0;
 
-	/* Keeps EVLOOP_ONCE blocking, and bounds a hang. */
-	guard = evtimer_new(base, guard_cb, &done);
-	evtimer_add(guard, &tv);
 	assert_int_equal(spool_open(f->dir, DURABILITY_OS, 0, &s), PD_OK);
 	assert_int_equal(spool_start(s, base, NULL, NULL), PD_OK);
-	for (i = 0; i < NSEEDS; i++)
-		assert_int_equal(spool_submit(s, mkev(&seeds[i], f->now), count_cb, &done), PD_OK);
-	while (done >= 0 && done < (int)NSEEDS)
-		event_base_loop(base, EVLOOP_ONCE);
-	assert_int_equal(done, NSEEDS);
+	for (i = 0; i < NSEEDS; i++) {
+		const struct seed *sd = &seeds[i];
+
+		assert_int_equal(spool_submit(s,
+		                              t_event(sd->id, sd->webhook_id, sd->type,
+		                                      sd->incident, f->now - sd->age_ms),
+		                              count_cb, &done),
+		                 PD_OK);
+	}
+	t_base_wait(base, &done, NSEEDS);
 
 	n = spool_fetch(s, 0, 100, &v);
 	assert_int_equal(n, NSEEDS);
@@ -146,20 +109,17 @@ build_spool(struct fixture *f)
 	}
 	free(v);
 	spool_close(s);
-	event_free(guard);
-	event_base_free(base);
+	t_base_free(base);
 }
 
 /* Writes a config file whose spool.path is dir. */
 static char *
 write_config(const char *top, const char *name, const char *dir)
 {
-	char *path = xasprintf("%s/%s", top, name);
-	FILE *fp = fopen(path, "w");
+	char *yaml = xasprintf("# test config\nspool:\n  path: %s\n  durability: os\n", dir);
+	char *path = t_write(top, name, yaml);
 
-	assert_non_null(fp);
-	fprintf(fp, "# test config\nspool:\n  path: %s\n  durability: os\n", dir);
-	fclose(fp);
+	free(yaml);
 	return path;
 }
 
@@ -168,11 +128,9 @@ static int
 setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof *f);
-	char tmpl[] = "/tmp/test_spool_cmd.XXXXXX";
 
-	assert_non_null(mkdtemp(tmpl));
-	f->top = xstrdup(tmpl);
-	f->dir = xasprintf("%s/spool", tmpl);
+	f->top = t_tempdir("test_spool_cmd");
+	f->dir = xasprintf("%s/spool", f->top);
 	f->cfg = write_config(f->top, "config.yaml", f->dir);
 	f->now = now_ms();
 	f->next_ms = f->now + 90000;
@@ -187,7 +145,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	nftw(f->top, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	t_rmtree(f->top);
 	free(f->top);
 	free(f->dir);
 	free(f->cfg);
@@ -197,20 +155,13 @@ teardown(void **state)
 	return 0;
 }
 
-/* Runs cmd_spool with argv = {"spool", args..., NULL}, capturing fds 1 and 2. */
+/* Runs `spool ARGS` (NULL-terminated), keeping what it printed in f. */
 static int
 run_argv(struct fixture *f, char **args)
 {
-	char *argv[MAXARGS + 2];
-	int argc = 0;
-
-	argv[argc++] = "spool";
-	while (*args != NULL && argc < MAXARGS)
-		argv[argc++] = *args++;
-	argv[argc] = NULL;
 	free(f->out);
 	free(f->err);
-	return capture_run(&cmd_spool_entry, argc, argv, NULL, &f->out, &f->err);
+	return t_run(&cmd_spool_entry, args, NULL, &f->out, &f->err);
 }
 
 /* run_argv with the arguments inline (NULL-terminated), -c FILE appended. */
@@ -229,49 +180,6 @@ run(struct fixture *f, ...)
 	args[n++] = f->cfg;
 	args[n] = NULL;
 	return run_argv(f, args);
-}
-
-/* Parses the last stdout as JSON. */
-static json_t *
-out_json(struct fixture *f)
-{
-	json_error_t e;
-	json_t *v = json_loads(f->out, 0, &e);
-
-	if (v == NULL)
-		fail_msg("not JSON (%s): %s", e.text, f->out);
-	return v;
-}
-
-/* Lines in the last stdout. */
-static int
-out_lines(struct fixture *f)
-{
-	int n = 0;
-	char *p;
-
-	for (p = f->out; *p != '\0'; p++)
-		n += *p == '\n';
-	return n;
-}
-
-/* One integer from the spool database. */
-static int64_t
-db_int(struct fixture *f, const char *sql)
-{
-	char *path = xasprintf("%s/%s", f->dir, SPOOL_DB_FILE);
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	free(path);
-	return v;
 }
 
 /* The event ids of a JSON list, in order, as "a,b,c". */
@@ -311,7 +219,7 @@ check_list(struct fixture *f, const char *want, ...)
 	args[n++] = f->cfg;
 	args[n] = NULL;
 	assert_int_equal(run_argv(f, args), 0);
-	rows = out_json(f);
+	rows = t_json(f->out);
 	assert_true(json_is_array(rows));
 	ids = list_ids(rows);
 	assert_string_equal(ids, want);
@@ -335,7 +243,7 @@ test_status(void **state)
 	assert_non_null(strstr(f->out, "       1  st2 422: payload rejected\n"));
 
 	assert_int_equal(run(f, "status", "--json", NULL), 0);
-	o = out_json(f);
+	o = t_json(f->out);
 	assert_string_equal(json_string_value(json_object_get(o, "path")), f->dir);
 	assert_true(json_integer_value(json_object_get(o, "size_bytes")) > 0);
 	assert_int_equal(json_integer_value(json_object_get(o, "pending")), 3);
@@ -375,7 +283,7 @@ test_list(void **state)
 
 	/* Text: a header and one line per event, with the reason or last error. */
 	assert_int_equal(run(f, "list", NULL), 0);
-	assert_int_equal(out_lines(f), 7);
+	assert_int_equal(t_lines(f->out), 7);
 	assert_non_null(strstr(f->out, "EVENT_ID"));
 	assert_non_null(strstr(f->out, "st2 422: payload rejected"));
 	assert_non_null(strstr(f->out, "st2 503: unavailable"));
@@ -400,7 +308,7 @@ test_show(void **state)
 	assert_non_null(strstr(f->out, "payload:\n{\n  \"event_id\": \"p2\",\n"));
 
 	assert_int_equal(run(f, "show", "x3", "--json", NULL), 0);
-	o = out_json(f);
+	o = t_json(f->out);
 	assert_string_equal(json_string_value(json_object_get(o, "state")), "dead");
 	assert_string_equal(json_string_value(json_object_get(o, "dead_reason")),
 	                    "st2 422: payload rejected");
@@ -450,7 +358,7 @@ test_find(void **state)
 	assert_string_equal(f->out, "nope: not found\n");
 
 	assert_int_equal(run(f, "find", "d1", "--json", NULL), 0);
-	o = out_json(f);
+	o = t_json(f->out);
 	assert_true(json_is_true(json_object_get(o, "found")));
 	assert_non_null(strstr(json_string_value(json_object_get(o, "summary")), "delivered"));
 	assert_string_equal(
@@ -460,7 +368,7 @@ test_find(void **state)
 	json_decref(o);
 
 	assert_int_equal(run(f, "find", "nope", "--json", NULL), 1);
-	o = out_json(f);
+	o = t_json(f->out);
 	assert_true(json_is_false(json_object_get(o, "found")));
 	json_decref(o);
 }
@@ -472,33 +380,37 @@ test_retry(void **state)
 	struct fixture *f = *state;
 	struct spool *s;
 	struct spool_event **v;
-	int64_t max0 = db_int(f, "SELECT max(seq) FROM events"), x1, x2;
+	int64_t max0 = t_spool_int(f->dir, "SELECT max(seq) FROM events"), x1, x2;
 	size_t n;
 
 	assert_int_equal(run(f, "retry", "x1", "nope", NULL), 0);
 	assert_string_equal(f->out, "retried 1 dead letter\n");
-	x1 = db_int(f, "SELECT seq FROM events WHERE event_id = 'x1'");
+	x1 = t_spool_int(f->dir, "SELECT seq FROM events WHERE event_id = 'x1'");
 	assert_int_equal(x1, max0 + 1);
-	assert_int_equal(db_int(f, "SELECT state FROM events WHERE event_id = 'x1'"), 0);
-	assert_int_equal(db_int(f, "SELECT attempts FROM events WHERE event_id = 'x1'"), 0);
-	assert_int_equal(db_int(f, "SELECT next_attempt_ms FROM events WHERE event_id = 'x1'"), 0);
-	assert_int_equal(db_int(f, "SELECT count(*) FROM events WHERE event_id = 'x1' AND "
-	                           "dead_reason IS NULL AND dead_ms IS NULL AND "
-	                           "last_error = 'st2 400: unknown trigger'"),
+	assert_int_equal(t_spool_int(f->dir, "SELECT state FROM events WHERE event_id = 'x1'"), 0);
+	assert_int_equal(t_spool_int(f->dir, "SELECT attempts FROM events WHERE event_id = 'x1'"),
+	                 0);
+	assert_int_equal(
+	    t_spool_int(f->dir, "SELECT next_attempt_ms FROM events WHERE event_id = 'x1'"), 0);
+	assert_int_equal(t_spool_int(f->dir,
+	                             "SELECT count(*) FROM events WHERE event_id = 'x1' AND "
+	                             "dead_reason IS NULL AND dead_ms IS NULL AND "
+	                             "last_error = 'st2 400: unknown trigger'"),
 	                 1);
-	assert_int_equal(db_int(f, "SELECT seq FROM sqlite_sequence WHERE name = 'events'"), x1);
+	assert_int_equal(
+	    t_spool_int(f->dir, "SELECT seq FROM sqlite_sequence WHERE name = 'events'"), x1);
 
 	/* By type; then everything left; then nothing left. */
 	assert_int_equal(run(f, "retry", "--type", "incident.resolved", NULL), 0);
 	assert_string_equal(f->out, "retried 1 dead letter\n");
-	x2 = db_int(f, "SELECT seq FROM events WHERE event_id = 'x2'");
+	x2 = t_spool_int(f->dir, "SELECT seq FROM events WHERE event_id = 'x2'");
 	assert_int_equal(x2, x1 + 1);
 	assert_int_equal(run(f, "retry", "--all", NULL), 0);
 	assert_string_equal(f->out, "retried 1 dead letter\n");
 	assert_int_equal(run(f, "retry", "--all", NULL), 0);
 	assert_string_equal(f->out, "retried 0 dead letters\n");
-	assert_int_equal(db_int(f, "SELECT count(*) FROM events WHERE state = 2"), 0);
-	assert_int_equal(db_int(f, "SELECT count(*) FROM events WHERE state = 1"), 1);
+	assert_int_equal(t_spool_int(f->dir, "SELECT count(*) FROM events WHERE state = 2"), 0);
+	assert_int_equal(t_spool_int(f->dir, "SELECT count(*) FROM events WHERE state = 1"), 1);
 
 	/* The forwarder, reading after the last seq it saw, finds them; new events go above. */
 	assert_int_equal(spool_open(f->dir, DURABILITY_OS, 0, &s), PD_OK);
@@ -514,12 +426,10 @@ test_retry(void **state)
 		spool_event_free(v[i]);
 	free(v);
 	assert_int_equal(
-	    spool_submit(
-	        s, mkev(&(struct seed){"n1", NULL, "incident.triggered", "P1", 0, 0, NULL}, f->now),
-	        NULL, NULL),
+	    spool_submit(s, t_event("n1", NULL, "incident.triggered", "P1", f->now), NULL, NULL),
 	    PD_OK);
 	spool_close(s);
-	assert_true(db_int(f, "SELECT seq FROM events WHERE event_id = 'n1'") > x2 + 1);
+	assert_true(t_spool_int(f->dir, "SELECT seq FROM events WHERE event_id = 'n1'") > x2 + 1);
 }
 
 /* purge: dead letters only, by incident, id, age and --all. */
@@ -531,23 +441,25 @@ test_purge(void **state)
 	/* P2 has a pending event (p3) and a dead one (x2): only x2 goes. */
 	assert_int_equal(run(f, "purge", "--incident", "P2", NULL), 0);
 	assert_string_equal(f->out, "purged 1 dead letter\n");
-	assert_int_equal(db_int(f, "SELECT count(*) FROM events WHERE event_id = 'x2'"), 0);
-	assert_int_equal(db_int(f, "SELECT count(*) FROM events WHERE event_id = 'p3'"), 1);
+	assert_int_equal(t_spool_int(f->dir, "SELECT count(*) FROM events WHERE event_id = 'x2'"),
+	                 0);
+	assert_int_equal(t_spool_int(f->dir, "SELECT count(*) FROM events WHERE event_id = 'p3'"),
+	                 1);
 
 	/* By id: pending and delivered ones are never purged. */
 	assert_int_equal(run(f, "purge", "p1", "d1", "x3", NULL), 0);
 	assert_string_equal(f->out, "purged 1 dead letter\n");
-	assert_int_equal(db_int(f, "SELECT count(*) FROM events WHERE event_id IN ('p1', 'd1')"),
-	                 2);
+	assert_int_equal(
+	    t_spool_int(f->dir, "SELECT count(*) FROM events WHERE event_id IN ('p1', 'd1')"), 2);
 
 	assert_int_equal(run(f, "purge", "--older-than", "2d", NULL), 0);
 	assert_string_equal(f->out, "purged 1 dead letter\n");
 	assert_int_equal(run(f, "purge", "--all", NULL), 0);
 	assert_string_equal(f->out, "purged 0 dead letters\n");
-	assert_int_equal(db_int(f, "SELECT count(*) FROM events WHERE state = 2"), 0);
-	assert_int_equal(db_int(f, "SELECT count(*) FROM events"), 4);
+	assert_int_equal(t_spool_int(f->dir, "SELECT count(*) FROM events WHERE state = 2"), 0);
+	assert_int_equal(t_spool_int(f->dir, "SELECT count(*) FROM events"), 4);
 	/* Purged events took their payloads along. */
-	assert_int_equal(db_int(f, "SELECT count(*) FROM payloads"), 4);
+	assert_int_equal(t_spool_int(f->dir, "SELECT count(*) FROM payloads"), 4);
 }
 
 /* Usage errors exit 2 and change nothing; config and database errors say so. */
@@ -577,7 +489,7 @@ test_usage_errors(void **state)
 	assert_int_equal(run(f, "retry", "--json", "--all", NULL), usage);
 	assert_int_equal(run(f, "purge", "--newer-than", "1h", NULL), usage);
 	/* Nothing was changed by any of them. */
-	assert_int_equal(db_int(f, "SELECT count(*) FROM events WHERE state = 2"), 3);
+	assert_int_equal(t_spool_int(f->dir, "SELECT count(*) FROM events WHERE state = 2"), 3);
 
 	assert_int_equal(run(f, "list", "--help", NULL), 0);
 	assert_non_null(strstr(f->out, "usage: st2-pagerduty spool list"));
