@@ -1361,14 +1361,10 @@ action_param_find(const struct action *act, const char *name)
 	return NULL;
 }
 
-/* Each parameter type's JSON Schema name, and the word help shows for its value. */
-static const struct {
-	const char *schema;
-	const char *word;
-} action_types[] = {
-    [PT_STRING] = {"string", "TEXT"},   [PT_INTEGER] = {"integer", "INTEGER"},
-    [PT_NUMBER] = {"number", "NUMBER"}, [PT_BOOLEAN] = {"boolean", "BOOL"},
-    [PT_ARRAY] = {"array", "LIST"},     [PT_OBJECT] = {"object", "OBJECT"},
+/* The word help shows for a value of each parameter type ("--id=TEXT"). */
+static const char *const action_type_words[] = {
+    [PT_STRING] = "TEXT",  [PT_INTEGER] = "INTEGER", [PT_NUMBER] = "NUMBER",
+    [PT_BOOLEAN] = "BOOL", [PT_ARRAY] = "LIST",      [PT_OBJECT] = "OBJECT",
 };
 
 /* Where each kind of parameter goes: its name in `actions --json`, and in help text. */
@@ -1397,20 +1393,13 @@ action_where_word(enum param_where w)
 	                                                                  : "local";
 }
 
-/* JSON Schema's name of a parameter type. */
-const char *
-action_type_name(enum param_type t)
-{
-	return (size_t)t < sizeof action_types / sizeof action_types[0] ? action_types[t].schema
-	                                                                : "string";
-}
-
 /* The word for a parameter type's value in help text ("--id=TEXT"). */
 const char *
 action_type_word(enum param_type t)
 {
-	return (size_t)t < sizeof action_types / sizeof action_types[0] ? action_types[t].word
-	                                                                : "VALUE";
+	return (size_t)t < sizeof action_type_words / sizeof action_type_words[0]
+	           ? action_type_words[t]
+	           : "VALUE";
 }
 
 /* Whether v has the JSON type t. */
@@ -1515,7 +1504,7 @@ action_check_value(const struct action_field *f, json_t *v, const char *path, ch
 
 	if (!action_type_ok(f->type, v)) {
 		*why = xasprintf("%s: expected %s %s", path, f->type == PT_INTEGER ? "an" : "a",
-		                 action_type_name(f->type));
+		                 schema_type_name(f->type));
 		return PD_ERR_VALIDATION;
 	}
 	if (f->enums != NULL && json_is_string(v) &&
@@ -1536,7 +1525,7 @@ action_check_value(const struct action_field *f, json_t *v, const char *path, ch
 		else if (!action_type_ok(f->items, e)) {
 			*why = xasprintf("%s: expected %s %s", item,
 			                 f->items == PT_INTEGER ? "an" : "a",
-			                 action_type_name(f->items));
+			                 schema_type_name(f->items));
 			err = PD_ERR_VALIDATION;
 		}
 		free(item);
@@ -1546,51 +1535,45 @@ action_check_value(const struct action_field *f, json_t *v, const char *path, ch
 	return err;
 }
 
-/* An enum list as a JSON array. */
-static json_t *
-action_enum_json(const char *const *enums)
-{
-	json_t *a = json_array();
-
-	for (; *enums != NULL; enums++)
-		json_array_append_new(a, json_string(*enums));
-	return a;
-}
-
 static json_t *action_fields_schema(const struct action_field *);
 
+/* The schema of an array's items: objects of fields, else values of type (one of enums). */
+static json_t *
+action_items_schema(const struct action_field *fields, enum param_type type,
+                    const char *const *enums)
+{
+	struct schema s = {.types = SCHEMA_TYPE(PT_OBJECT)};
+
+	if (fields != NULL)
+		s.properties = action_fields_schema(fields);
+	else {
+		s.types = SCHEMA_TYPE(type);
+		s.enums = enums;
+	}
+	return schema_json(&s, SCHEMA_ACTION);
+}
+
 /*
- * JSON Schema of one data field, st2 style: "required" is a boolean of the
- * field (st2 validates properties the draft 3 way). A field with a default
- * is not marked required: run fills the default in, and st2 must not
- * refuse what run accepts.
+ * JSON Schema of one data field. A field with a default is not marked
+ * required: run fills the default in, and st2 must not refuse what run
+ * accepts.
  */
 static json_t *
 action_field_schema(const struct action_field *f)
 {
-	json_t *s = json_object(), *items;
+	struct schema s = {
+	    .types = SCHEMA_TYPE(f->type),
+	    .description = f->description,
+	    .required = f->required && f->def == NULL,
+	    .def = f->def != NULL ? action_json(f->def) : NULL,
+	    .enums = f->enums,
+	};
 
-	json_object_set_new(s, "type", json_string(action_type_name(f->type)));
-	json_object_set_new(s, "description", json_string(f->description));
-	if (f->required && f->def == NULL)
-		json_object_set_new(s, "required", json_true());
-	if (f->def != NULL)
-		json_object_set_new(s, "default", action_json(f->def));
-	if (f->enums != NULL)
-		json_object_set_new(s, "enum", action_enum_json(f->enums));
 	if (f->type == PT_OBJECT && f->fields != NULL)
-		json_object_set_new(s, "properties", action_fields_schema(f->fields));
-	if (f->type == PT_ARRAY) {
-		items = json_object();
-		if (f->fields != NULL) {
-			json_object_set_new(items, "type", json_string("object"));
-			json_object_set_new(items, "properties", action_fields_schema(f->fields));
-		} else {
-			json_object_set_new(items, "type", json_string(action_type_name(f->items)));
-		}
-		json_object_set_new(s, "items", items);
-	}
-	return s;
+		s.properties = action_fields_schema(f->fields);
+	if (f->type == PT_ARRAY)
+		s.items = action_items_schema(f->fields, f->items, NULL);
+	return schema_json(&s, SCHEMA_ACTION);
 }
 
 /* The "properties" object of a field list. */
@@ -1604,43 +1587,35 @@ action_fields_schema(const struct action_field *fields)
 	return props;
 }
 
-/* JSON Schema of a parameter, as st2 metadata writes it. */
+/* JSON Schema of a parameter, and st2's keywords beside it, as st2 metadata writes it. */
 json_t *
 action_param_schema(const struct action *act, const struct action_param *p)
 {
-	json_t *s = json_object(), *items;
+	struct schema s = {
+	    .types = SCHEMA_TYPE(p->type),
+	    .description = p->description,
+	    .required = (p->flags & PF_REQUIRED) != 0,
+	    .def = p->def != NULL ? action_json(p->def) : NULL,
+	};
+	json_t *out;
 
-	json_object_set_new(s, "type", json_string(action_type_name(p->type)));
-	json_object_set_new(s, "description", json_string(p->description));
-	if (p->flags & PF_REQUIRED)
-		json_object_set_new(s, "required", json_true());
-	if (p->def != NULL)
-		json_object_set_new(s, "default", action_json(p->def));
-	if (p->enums != NULL && p->type != PT_ARRAY)
-		json_object_set_new(s, "enum", action_enum_json(p->enums));
-	if (p->type == PT_ARRAY) {
-		items = json_object();
-		if (p->items != NULL) {
-			json_object_set_new(items, "type", json_string("object"));
-			json_object_set_new(items, "properties", action_fields_schema(p->items));
-		} else {
-			json_object_set_new(items, "type", json_string("string"));
-			if (p->enums != NULL)
-				json_object_set_new(items, "enum", action_enum_json(p->enums));
-		}
-		json_object_set_new(s, "items", items);
-	}
+	/* An array's enum constrains each item. */
+	if (p->type == PT_ARRAY)
+		s.items = action_items_schema(p->items, PT_STRING, p->enums);
+	else
+		s.enums = p->enums;
 	/* The raw create actions' data: its schema, for st2 and for the reader. */
 	if (p->type == PT_OBJECT && act->schema != NULL && p->field != NULL && act->wrap != NULL &&
 	    strcmp(p->field, act->wrap) == 0)
-		json_object_set_new(s, "properties", action_fields_schema(act->schema));
+		s.properties = action_fields_schema(act->schema);
+	out = schema_json(&s, SCHEMA_ACTION);
 	if (p->position > 0)
-		json_object_set_new(s, "position", json_integer(p->position));
+		json_object_set_new(out, "position", json_integer(p->position));
 	if (p->flags & PF_IMMUTABLE)
-		json_object_set_new(s, "immutable", json_true());
+		json_object_set_new(out, "immutable", json_true());
 	if (p->flags & PF_SECRET)
-		json_object_set_new(s, "secret", json_true());
-	return s;
+		json_object_set_new(out, "secret", json_true());
+	return out;
 }
 
 /* An example as a JSON array of strings. */
@@ -1685,7 +1660,7 @@ action_describe(const struct action *act)
 		json_array_append_new(params, ps);
 	}
 	json_object_set_new(o, "parameters", params);
-	json_object_set_new(o, "one_of", act->one_of ? action_enum_json(act->one_of) : json_null());
+	json_object_set_new(o, "one_of", act->one_of ? schema_strings(act->one_of) : json_null());
 	json_object_set_new(o, "example", action_example_json(act));
 	return o;
 }
@@ -1719,9 +1694,12 @@ action_metadata(const struct action *act)
 	json_object_set_new(m, "runner_type", json_string("local-shell-script"));
 	json_object_set_new(m, "entry_point", json_string("bin/st2-pagerduty"));
 
-	name = json_pack("{s:s, s:s, s:s, s:b, s:i}", "type", "string", "description",
-	                 "The action st2-pagerduty runs.", "default", act->name, "immutable", 1,
-	                 "position", 0);
+	name = schema_json(&(struct schema){.types = SCHEMA_TYPE(PT_STRING),
+	                                    .description = "The action st2-pagerduty runs.",
+	                                    .def = json_string(act->name)},
+	                   SCHEMA_ACTION);
+	json_object_set_new(name, "immutable", json_true());
+	json_object_set_new(name, "position", json_integer(0));
 	json_object_set_new(params, ACTION_NAME_PARAM, name);
 	for (p = act->params; p->name != NULL; p++)
 		json_object_set_new(params, p->name, action_param_schema(act, p));

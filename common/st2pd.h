@@ -181,6 +181,30 @@ size_t http_body_write(char *ptr, size_t size, size_t nmemb, void *body);
 /* If line is "name: value" (name in any case), replaces *out with the trimmed value: 1; else 0. */
 int http_header_value(const char *line, size_t n, const char *name, char **out);
 
+/* common/schema.c */
+/* JSON Schema's types but null: of a schema, an action parameter, a value read from argv. */
+enum param_type { PT_STRING = 0, PT_INTEGER, PT_NUMBER, PT_BOOLEAN, PT_ARRAY, PT_OBJECT };
+/* A set of types, for a property that allows several: SCHEMA_TYPE(PT_OBJECT) | SCHEMA_NULL. */
+#define SCHEMA_TYPE(t)  (1 << (t))
+#define SCHEMA_NULL_BIT 6 /* the bit after the last enum param_type */
+#define SCHEMA_NULL     SCHEMA_TYPE(SCHEMA_NULL_BIT)
+/* The order a document writes its keywords in (schema.c says why there are two). */
+enum schema_dialect { SCHEMA_TRIGGER = 0, SCHEMA_ACTION };
+/* One property's schema; schema_json() takes the references it holds. */
+struct schema {
+	int types; /* SCHEMA_TYPE() bits, SCHEMA_NULL; 0: no "type" */
+	const char *description;
+	int required;             /* st2's "required": true */
+	json_t *def;              /* "default", or NULL */
+	const char *const *enums; /* allowed strings, NULL-terminated, or NULL */
+	int open;                 /* "additionalProperties": true */
+	json_t *properties;       /* an object of schemas, or NULL */
+	json_t *items;            /* the schema of an array's items, or NULL */
+};
+json_t *schema_json(const struct schema *, enum schema_dialect);
+const char *schema_type_name(enum param_type); /* "string" */
+json_t *schema_strings(const char *const *);   /* a NULL-terminated list as a JSON array */
+
 /* common/cli.c */
 #define CLI_RAW      0x1 /* the handler reads its own arguments (run: st2's forms) */
 #define CLI_SIGNALS  0x2 /* serve: its signals are blocked before anything else runs */
@@ -675,7 +699,6 @@ long pd_retry_wait_ms(const char *ratelimit_reset, const char *retry_after, int 
                       int64_t now_ms);
 
 /* actions/args.c */
-enum param_type { PT_STRING = 0, PT_INTEGER, PT_NUMBER, PT_BOOLEAN, PT_ARRAY, PT_OBJECT };
 /*
  * One value as st2's local-shell-script runner passes it, converted to the
  * declared type: Python repr ("{'a': True, 'b': None}", "['x', 'y']") or
@@ -790,7 +813,6 @@ extern const struct action_alias action_aliases[];
 extern const size_t action_nalias;
 const struct action *action_find(const char *name); /* NULL if unknown */
 const struct action_param *action_param_find(const struct action *, const char *name);
-const char *action_type_name(enum param_type);   /* JSON Schema's: "string" */
 const char *action_type_word(enum param_type);   /* help's: "TEXT" */
 const char *action_where_name(enum param_where); /* actions --json's: "header" */
 const char *action_where_word(enum param_where); /* help's: "From header" */
