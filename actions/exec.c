@@ -212,8 +212,8 @@ action_build_call(const struct action *act, json_t *params, const struct pd_conf
 	memset(c, 0, sizeof *c);
 	*why = NULL;
 	if (!(act->flags & ACT_EVENTS) && (cfg->api_key == NULL || *cfg->api_key == '\0')) {
-		*why = xstrdup("no PagerDuty API key: set api_key in the config or "
-		               "$ST2_PAGERDUTY_API_KEY");
+		*why = xasprintf("no PagerDuty API key: set api_key in the config or $%s",
+		                 config_env_name("api_key"));
 		err = PD_ERR_CONFIG;
 		goto out;
 	}
@@ -234,10 +234,9 @@ action_build_call(const struct action *act, json_t *params, const struct pd_conf
 		field = p->field != NULL ? p->field : p->name;
 		if (v == NULL && (p->flags & PF_SERVICE_KEY)) {
 			if (cfg->service_key == NULL || *cfg->service_key == '\0') {
-				*why =
-				    xasprintf("%s: not given and no service_key in the config (or "
-				              "$ST2_PAGERDUTY_SERVICE_KEY)",
-				              p->name);
+				*why = xasprintf("%s: not given and no service_key in the "
+				                 "config (or $%s)",
+				                 p->name, config_env_name("service_key"));
 				err = PD_ERR_VALIDATION;
 				goto out;
 			}
@@ -301,9 +300,8 @@ action_build_call(const struct action *act, json_t *params, const struct pd_conf
 		from = cfg->from_email;
 	if (from == NULL && (act->flags & ACT_NEEDS_FROM)) {
 		*why = xasprintf("from_email: PagerDuty requires a From header for %s: give "
-		                 "--from_email or set from_email in the config (or "
-		                 "$ST2_PAGERDUTY_FROM_EMAIL)",
-		                 act->name);
+		                 "--from_email or set from_email in the config (or $%s)",
+		                 act->name, config_env_name("from_email"));
 		err = PD_ERR_VALIDATION;
 		goto out;
 	}

@@ -1672,20 +1672,22 @@ action_describe(const struct action *act)
  * the named parameters first and the positional ones after, so the action
  * name arrives as the one positional argument.
  *
- * Secrets go through the runner's env parameter, overridden here: a
- * runner parameter may be redeclared with default/immutable/description
- * (not type). Inference from st2's param.py (_process and _render render
- * dict values with Jinja; not run against a live st2): the env default is
- * rendered with config_context like any other default. st2 renders with
- * StrictUndefined, so a key missing from the pack config would fail the
- * whole action; "| default('')" makes it an empty string, which run
+ * Secrets go through the runner's env parameter, overridden here with
+ * the environment variable of every config key that has one
+ * (config/table.c): a runner parameter may be redeclared with
+ * default/immutable/description (not type). Inference from st2's param.py (_process and _render
+ * render dict values with Jinja; not run against a live st2): the env default is rendered with
+ * config_context like any other default. st2 renders with StrictUndefined, so a key missing from
+ * the pack config would fail the whole action; "| default('')" makes it an empty string, which run
  * ignores. Single quotes, because st2 renders a dict as its JSON text.
  */
 json_t *
 action_metadata(const struct action *act)
 {
 	const struct action_param *p;
+	const struct config_entry *e;
 	json_t *m = json_object(), *params = json_object(), *name, *env;
+	char *jinja;
 
 	json_object_set_new(m, "name", json_string(act->name));
 	json_object_set_new(m, "pack", json_string(PD_PACK));
@@ -1703,11 +1705,14 @@ action_metadata(const struct action *act)
 	json_object_set_new(params, ACTION_NAME_PARAM, name);
 	for (p = act->params; p->name != NULL; p++)
 		json_object_set_new(params, p->name, action_param_schema(act, p));
-	env =
-	    json_pack("{s:s, s:s, s:s}", "ST2_PAGERDUTY_API_KEY",
-	              "{{ config_context.api_key | default('') }}", "ST2_PAGERDUTY_SERVICE_KEY",
-	              "{{ config_context.service_key | default('') }}", "ST2_PAGERDUTY_FROM_EMAIL",
-	              "{{ config_context.from_email | default('') }}");
+	env = json_object();
+	for (e = config_table; e < config_table + config_nkeys; e++) {
+		if (e->env == NULL)
+			continue;
+		jinja = xasprintf("{{ config_context.%s | default('') }}", e->name);
+		json_object_set_new(env, e->env, json_string(jinja));
+		free(jinja);
+	}
 	json_object_set_new(
 	    params, "env",
 	    json_pack("{s:s, s:o, s:b}", "description",

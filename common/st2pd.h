@@ -138,6 +138,8 @@ void format_time_ms(int64_t ms, char *buf, size_t len);
 size_t utf8_char_len(const char *s, size_t n);
 /* RFC 3339 ("2026-11-27T09:40:00Z", ".123Z", "+01:00") -> ms since epoch. */
 enum pd_err parse_time_ms(const char *, int64_t *out);
+/* The items joined by sep: "a, b, c"; caller frees. */
+char *strlist_join(const struct pd_strlist *, const char *sep);
 /* Reads a whole file (or stdin for "-"); NUL-terminated; *len excludes the NUL. */
 enum pd_err read_file(const char *path, char **out, size_t *len);
 /* A message as a JSON string, even when it is not UTF-8 (its other bytes become '?'). */
@@ -351,10 +353,71 @@ enum pd_err config_load(struct pd_config *, const char *path, struct pd_strlist 
 /* Checks the keys a subcommand needs (CONFIG_NEED_*), appending problems. */
 enum pd_err config_check_needs(const struct pd_config *, int needs, struct pd_strlist *problems);
 /*
- * Applies $ST2_PAGERDUTY_API_KEY, _SERVICE_KEY and _FROM_EMAIL (set and not
- * empty) over cfg; config_load() calls it last, so they win over the file.
+ * Applies the environment variables of the table's rows ($ST2_PAGERDUTY_API_KEY,
+ * ...; set and not empty) over cfg; config_load() calls it last, so they win
+ * over the file.
  */
 enum pd_err config_apply_env(struct pd_config *, struct pd_strlist *problems);
+/* A YAML 1.1 boolean as operators write it (true, yes, on, ...): 0, or -1 if it is none. */
+int config_parse_bool(const char *, int *out);
+
+/* config/table.c */
+/* Values quoted back in problems are cut to this many bytes. */
+#define CONFIG_QUOTE_MAX 64
+
+enum config_type {
+	CT_STRING,
+	CT_SECRET, /* literal, {env: NAME} or {file: PATH}; never printed */
+	CT_BOOL,
+	CT_INT,        /* min..max */
+	CT_STRLIST,    /* a YAML sequence of strings */
+	CT_SECRETLIST, /* a sequence of secrets */
+	CT_ENUM,       /* one name of a {name, value} table */
+	CT_URL,        /* http:// or https://; a trailing "/" is dropped */
+	CT_PATH,       /* relative to the config file's directory */
+};
+
+struct config_enum {
+	const char *name;
+	int value;
+};
+
+#define CK_PACK          0x1 /* a key of StackStorm's pack config too (config.schema.yaml) */
+#define CK_PACK_REQUIRED 0x2 /* required there (the original pack's api_key) */
+
+/* One key of the config file: the row says everything about it (table.c). */
+struct config_entry {
+	const char *name; /* dotted: "webhook.listen" */
+	enum config_type type;
+	size_t offset;                     /* into struct pd_config */
+	const char *def;                   /* as written in the file; NULL: unset */
+	long min, max;                     /* CT_INT */
+	const struct config_enum *enums;   /* CT_ENUM, NULL-terminated */
+	char *(*check)(const char *value); /* extra rule: reason (freed), NULL if fine */
+	const char *help; /* its meaning, one line: --keys, README, the pack's description */
+	int flags;        /* CK_* */
+	const char *env;  /* environment variable that overrides the file, or NULL */
+};
+
+extern const struct config_entry config_table[]; /* in check-config's and README's order */
+extern const size_t config_nkeys;
+const struct config_entry *config_find(const char *name); /* NULL if no such key */
+const char *config_retired_hint(const char *name);        /* what replaced a retired key, or NULL */
+int config_is_section(const char *name);                  /* a prefix of keys: "webhook" */
+/* The key an unknown name probably meant (a typo, a key in the wrong section), or NULL. */
+char *config_hint(const char *name);
+int config_is_secret(const struct config_entry *);
+int config_is_string(const struct config_entry *); /* stored as a char * */
+int config_is_list(const struct config_entry *);
+char *config_enum_names(const struct config_enum *);                 /* "a, b, c" */
+const char *config_enum_name(const struct config_enum *, int value); /* "?" if none */
+char *config_type_text(const struct config_entry *);    /* "integer 1..3600", "one of a, b" */
+char *config_default_text(const struct config_entry *); /* as in the file; NULL: none */
+const char *config_env_name(const char *key);           /* "ST2_PAGERDUTY_API_KEY"; fatal if none */
+/* config.schema.yaml of the pack: the CK_PACK keys. */
+json_t *config_pack_schema(void);
+
+/* config/check.c */
 /* Prints the effective configuration, secrets redacted. */
 void config_print(const struct pd_config *, FILE *);
 

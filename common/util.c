@@ -44,6 +44,28 @@ strlist_free(struct pd_strlist *l)
 	l->n = 0;
 }
 
+/* The items of a list between separators, in one new string. */
+char *
+strlist_join(const struct pd_strlist *l, const char *sep)
+{
+	size_t i, len = 1, seplen = strlen(sep);
+	char *s, *p;
+
+	for (i = 0; i < l->n; i++)
+		len += strlen(l->v[i]) + (i > 0 ? seplen : 0);
+	s = p = xmalloc(len);
+	for (i = 0; i < l->n; i++) {
+		if (i > 0) {
+			memcpy(p, sep, seplen);
+			p += seplen;
+		}
+		memcpy(p, l->v[i], strlen(l->v[i]));
+		p += strlen(l->v[i]);
+	}
+	*p = '\0';
+	return s;
+}
+
 int64_t
 now_ms(void)
 {

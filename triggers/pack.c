@@ -5,13 +5,13 @@
  *
  * DESIGN
  * The pack is a list of writers (pack_writers[]), one per part: pack.yaml,
- * config.schema.yaml, triggers/, actions/ (metadata from the action table
- * of actions/table.c, and the launcher script every action runs),
- * aliases/, README.md. Every YAML file is built as a json_t and written by one
- * generic json -> YAML function on the libyaml emitter, never as text, so
- * quoting is always right. Keys keep insertion order and nothing depends
- * on time or locale, so the output is byte-for-byte reproducible and the
- * committed copy (packaging/pack) is checked against it by a test.
+ * config.schema.yaml (the pack's keys of config/table.c), triggers/,
+ * actions/ (metadata from the action table of actions/table.c, and the
+ * launcher script every action runs), aliases/, README.md. Every YAML file is built as a json_t and
+ * written by one generic json -> YAML function on the libyaml emitter, never as text, so quoting is
+ * always right. Keys keep insertion order and nothing depends on time or locale, so the output is
+ * byte-for-byte reproducible and the committed copy (packaging/pack) is checked against it by a
+ * test.
  *
  * Each file is written to NAME.tmp and renamed over NAME, so a failed run
  * never leaves a half-written file where st2 would load it.
@@ -29,24 +29,6 @@
 #include "st2pd.h"
 
 typedef int pack_gen_fn(FILE *, const void *arg);
-
-/* The config keys of config.schema.yaml; the first three are the original pack's. */
-static const struct pack_config_key {
-	const char *name;
-	const char *type;
-	int required;
-	int secret;
-	json_t *(*def)(void); /* default value, or NULL */
-	const char *description;
-} pack_config_keys[] = {
-    {"api_key", "string", 1, 1, NULL,
-     "PagerDuty REST API key, sent as \"Authorization: Token token=<api_key>\"."},
-    {"service_key", "string", 0, 1, NULL,
-     "Default Events API routing (integration) key of the service to trigger."},
-    {"debug", "boolean", 0, 0, json_false, "Log at debug level."},
-    {"from_email", "string", 0, 0, NULL,
-     "Default From address (a PagerDuty user's email) for REST calls that change incidents."},
-};
 
 /*
  * Whether a string may be written as a plain YAML scalar. st2 reads packs
@@ -293,28 +275,11 @@ pack_write_meta(const char *dir)
 	return pack_write_yaml(dir, "pack.yaml", m);
 }
 
-/* config.schema.yaml, from pack_config_keys. */
+/* config.schema.yaml: the keys of the config table that are the pack's too. */
 static enum pd_err
 pack_write_config_schema(const char *dir)
 {
-	const struct pack_config_key *k;
-	json_t *schema = json_object(), *o;
-	size_t i;
-
-	for (i = 0; i < sizeof pack_config_keys / sizeof pack_config_keys[0]; i++) {
-		k = &pack_config_keys[i];
-		o = json_object();
-		json_object_set_new(o, "type", json_string(k->type));
-		json_object_set_new(o, "description", json_string(k->description));
-		if (k->required)
-			json_object_set_new(o, "required", json_true());
-		if (k->secret)
-			json_object_set_new(o, "secret", json_true());
-		if (k->def != NULL)
-			json_object_set_new(o, "default", k->def());
-		json_object_set_new(schema, k->name, o);
-	}
-	return pack_write_yaml(dir, "config.schema.yaml", schema);
+	return pack_write_yaml(dir, "config.schema.yaml", config_pack_schema());
 }
 
 /* triggers/<name, dots as underscores>.yaml, one per catalog entry. */
@@ -348,7 +313,7 @@ pack_md_cell(FILE *f, const char *s)
 	}
 }
 
-/* "string", "object or null", plus ", required": a schema's type for the README. */
+/* "string", "object or null", plus ", required" and ", secret": a schema's type for the README. */
 static void
 pack_md_type(FILE *f, json_t *prop)
 {
@@ -361,16 +326,18 @@ pack_md_type(FILE *f, json_t *prop)
 		fprintf(f, "%s%s", i > 0 ? " or " : "", json_string_value(t));
 	if (json_is_true(json_object_get(prop, "required")))
 		fputs(", required", f);
+	if (json_is_true(json_object_get(prop, "secret")))
+		fputs(", secret", f);
 }
 
-/* A Markdown table of a schema's properties. */
+/* A Markdown table of a schema's properties; what names the first column. */
 static void
-pack_md_fields(FILE *f, json_t *props, const char *prefix)
+pack_md_fields(FILE *f, json_t *props, const char *what, const char *prefix)
 {
 	const char *key;
 	json_t *prop;
 
-	fputs("| field | type | description |\n| --- | --- | --- |\n", f);
+	fprintf(f, "| %s | type | description |\n| --- | --- | --- |\n", what);
 	json_object_foreach (props, key, prop) {
 		fprintf(f, "| `%s%s` | ", prefix, key);
 		pack_md_type(f, prop);
@@ -432,7 +399,7 @@ pack_md_data_types(FILE *f, json_t **tts)
 		fputs(".\n", f);
 		if (json_object_get(data, "properties") != NULL) {
 			fputc('\n', f);
-			pack_md_fields(f, json_object_get(data, "properties"), "data.");
+			pack_md_fields(f, json_object_get(data, "properties"), "field", "data.");
 		}
 	}
 }
@@ -470,7 +437,7 @@ pack_md_actions(FILE *f)
 static int
 pack_gen_readme(FILE *f, const void *arg)
 {
-	json_t **tts = xcalloc(catalog_ntypes, sizeof *tts), *rule, *props;
+	json_t **tts = xcalloc(catalog_ntypes, sizeof *tts), *rule, *props, *config;
 	size_t i;
 	int rc;
 
@@ -498,15 +465,11 @@ pack_gen_readme(FILE *f, const void *arg)
 	      f);
 
 	fputs("## Configuration\n\n`/opt/stackstorm/configs/" PD_PACK ".yaml`, also read by "
-	      "`st2-pagerduty run`:\n\n| key | type | description |\n| --- | --- | --- |\n",
+	      "`st2-pagerduty run`:\n\n",
 	      f);
-	for (i = 0; i < sizeof pack_config_keys / sizeof pack_config_keys[0]; i++) {
-		fprintf(f, "| `%s` | %s%s%s | ", pack_config_keys[i].name, pack_config_keys[i].type,
-		        pack_config_keys[i].required ? ", required" : "",
-		        pack_config_keys[i].secret ? ", secret" : "");
-		pack_md_cell(f, pack_config_keys[i].description);
-		fputs(" |\n", f);
-	}
+	config = config_pack_schema();
+	pack_md_fields(f, config, "key", "");
+	json_decref(config);
 
 	fputs("\n## Triggers\n\n| trigger | when |\n| --- | --- |\n", f);
 	for (i = 0; i < catalog_ntypes; i++) {
@@ -521,7 +484,7 @@ pack_gen_readme(FILE *f, const void *arg)
 	/* The generic entry's schema: its data row does not describe one data type. */
 	props = json_object_get(json_object_get(tts[catalog_ntypes - 1], "payload_schema"),
 	                        "properties");
-	pack_md_fields(f, props, "");
+	pack_md_fields(f, props, "field", "");
 	fputs("\nThe fields of `data` depend on the event type; `data.type` names it:\n", f);
 	pack_md_data_types(f, tts);
 

@@ -23,6 +23,7 @@
 
 #include "st2pd.h"
 #include "capture.h"
+#include "readme.h"
 
 static char *tmpdir;  /* mkdtemp, removed by the group teardown */
 static char *cfgpath; /* tmpdir/config.yaml, the file most tests load */
@@ -1129,6 +1130,83 @@ test_mode_warning(void **state)
 	unsetenv("PD_TEST_HOOK_SECRET");
 }
 
+/* The row README's key table has for a key: name, type, default (or –), meaning. */
+static void
+readme_key_row(FILE *f, const struct config_entry *e)
+{
+	char *type = config_type_text(e), *def = config_default_text(e);
+
+	fprintf(f, "| `%s` | ", e->name);
+	readme_cell(f, type);
+	fputs(" | ", f);
+	if (def != NULL) {
+		fputc('`', f);
+		readme_cell(f, def);
+		fputc('`', f);
+	} else {
+		fputs("–", f);
+	}
+	fputs(" | ", f);
+	readme_cell(f, e->help);
+	fputs(" |\n", f);
+	free(type);
+	free(def);
+}
+
+/* README's key table is the config table's rows, in their order, and nothing else. */
+static void
+test_readme_keys(void **state)
+{
+	char *want = NULL;
+	size_t i, len = 0;
+	FILE *f = open_memstream(&want, &len);
+
+	(void)state;
+	for (i = 0; i < config_nkeys; i++)
+		readme_key_row(f, &config_table[i]);
+	fclose(f);
+	readme_check_table("| key | type | default | meaning |\n| --- | --- | --- | --- |\n", want);
+	free(want);
+}
+
+/*
+ * check-config --keys: every key with its type, default and meaning, from
+ * the table, without reading a config (there is none here). A key with an
+ * environment variable is a pack key: the action metadata fills the
+ * variable from st2's pack config, which holds only those.
+ */
+static void
+test_cmd_keys(void **state)
+{
+	char *argv[] = {"check-config", "--keys", "-c", "/nonexistent/config.yaml", NULL};
+	char *out, *err, *type, *def, *want;
+	const struct config_entry *e;
+
+	(void)state;
+	assert_int_equal(run_check_config(4, argv, &out, &err), 0);
+	assert_string_equal(err, "");
+	for (e = config_table; e < config_table + config_nkeys; e++) {
+		type = config_type_text(e);
+		def = config_default_text(e);
+		want = xasprintf("%s: %s; %s%s", e->name, type,
+		                 def != NULL ? "default " : "no default", def != NULL ? def : "");
+		if (strstr(out, want) == NULL)
+			fail_msg("--keys lacks \"%s\":\n%s", want, out);
+		free(want);
+		want = xasprintf("\n    %s\n", e->help);
+		assert_non_null(strstr(out, want));
+		free(want);
+		if (e->env != NULL) {
+			assert_true(e->flags & CK_PACK);
+			assert_ptr_equal(config_env_name(e->name), e->env);
+		}
+		free(type);
+		free(def);
+	}
+	free(out);
+	free(err);
+}
+
 int
 main(void)
 {
@@ -1152,6 +1230,8 @@ main(void)
 	    cmocka_unit_test(test_default_path),
 	    cmocka_unit_test(test_cmd_check_config),
 	    cmocka_unit_test(test_mode_warning),
+	    cmocka_unit_test(test_readme_keys),
+	    cmocka_unit_test(test_cmd_keys),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
