@@ -876,11 +876,10 @@ extern const struct action_alias action_aliases[];
 extern const size_t action_nalias;
 const struct action *action_find(const char *name); /* NULL if unknown */
 const struct action_param *action_param_find(const struct action *, const char *name);
-const char *action_type_word(enum param_type);   /* help's: "TEXT" */
-const char *action_where_name(enum param_where); /* actions --json's: "header" */
-const char *action_where_word(enum param_where); /* help's: "From header" */
 /* A default or constant of the table (JSON text) as a value; bad text is fatal. */
 json_t *action_json(const char *text);
+
+/* actions/check.c */
 /*
  * Checks value against fields (required, types, enums, nested objects and
  * arrays) and fills in missing defaults. where names value in messages
@@ -888,6 +887,12 @@ json_t *action_json(const char *text);
  */
 enum pd_err action_check_fields(const struct action_field *, json_t *value, const char *where,
                                 char **why);
+int action_enum_ok(const char *const *enums, const char *s); /* s is one of enums */
+
+/* actions/metadata.c */
+const char *action_type_word(enum param_type);   /* help's: "TEXT" */
+const char *action_where_name(enum param_where); /* actions --json's: "header" */
+const char *action_where_word(enum param_where); /* help's: "From header" */
 /* JSON Schema of one parameter, as st2 metadata and `actions --json` show it. */
 json_t *action_param_schema(const struct action *, const struct action_param *);
 /* `actions --json` entry: name, description, method, path, parameters, example. */
