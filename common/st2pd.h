@@ -417,6 +417,16 @@ const char *config_env_name(const char *key);           /* "ST2_PAGERDUTY_API_KE
 /* config.schema.yaml of the pack: the CK_PACK keys. */
 json_t *config_pack_schema(void);
 
+/* config/edit.c */
+/*
+ * Appends secret to webhook.secrets of the config file, only where that is
+ * safe (a block list, or no webhook section); the new file is re-read
+ * before it replaces the old one. *why says why not, otherwise.
+ */
+enum pd_err config_add_secret(const char *file, const char *secret, char **why);
+/* The line "- \"secret\"" of webhook.secrets, for a human to add; caller frees (and wipes). */
+char *config_secret_item(const char *secret);
+
 /* config/check.c */
 /* Prints the effective configuration, secrets redacted. */
 void config_print(const struct pd_config *, FILE *);
@@ -925,12 +935,6 @@ json_t *action_shape_result(const struct action *, json_t *answer);
 /* Runs an action: its handler or the generic executor. */
 enum pd_err action_exec(const struct action *, json_t *params, const struct pd_config *,
                         json_t **out, json_t **error);
-/*
- * Appends secret to webhook.secrets of the config file, only where that is
- * safe (a block list, or no webhook section); the new file is re-read
- * before it replaces the old one. *why says why not, otherwise.
- */
-enum pd_err action_config_add_secret(const char *file, const char *secret, char **why);
 action_handler action_exec_bulk, action_exec_notifications, action_exec_oncall_who,
     action_exec_webhook_create;
 

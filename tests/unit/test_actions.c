@@ -1082,7 +1082,7 @@ test_config_add_secret(void **state)
 	                               "  - \"old\"   # the first\n  - {env: HOME}\n"
 	                               "  path: /hook\nlog:\n  level: warn\n");
 	assert_int_equal(chmod(path, 0640), 0);
-	assert_int_equal(action_config_add_secret(path, "n\"ew", &why), PD_OK);
+	assert_int_equal(config_add_secret(path, "n\"ew", &why), PD_OK);
 	got = slurp(path);
 	assert_string_equal(got, "# my config\napi_key: k\nwebhook:\n  secrets:\n"
 	                         "  - \"old\"   # the first\n  - {env: HOME}\n  - \"n\\\"ew\"\n"
@@ -1094,7 +1094,7 @@ test_config_add_secret(void **state)
 
 	/* Indented list, last line without a newline. */
 	path = write_file("eof.yaml", "webhook:\n  secrets:\n    - a");
-	assert_int_equal(action_config_add_secret(path, "b", &why), PD_OK);
+	assert_int_equal(config_add_secret(path, "b", &why), PD_OK);
 	got = slurp(path);
 	assert_string_equal(got, "webhook:\n  secrets:\n    - a\n    - \"b\"\n");
 	free(got);
@@ -1102,7 +1102,7 @@ test_config_add_secret(void **state)
 
 	/* No webhook section: one is appended. */
 	path = write_file("none.yaml", "api_key: k\nfrom_email: a@example.com\n");
-	assert_int_equal(action_config_add_secret(path, "s3", &why), PD_OK);
+	assert_int_equal(config_add_secret(path, "s3", &why), PD_OK);
 	got = slurp(path);
 	assert_string_equal(got, "api_key: k\nfrom_email: a@example.com\n"
 	                         "webhook:\n  secrets:\n    - \"s3\"\n");
@@ -1111,7 +1111,7 @@ test_config_add_secret(void **state)
 
 	/* Refused, the file untouched: flow list, no list, JSON-style file, symlink, bad file. */
 	path = write_file("flow.yaml", "webhook:\n  secrets: [a, b]\n");
-	assert_int_equal(action_config_add_secret(path, "c", &why), PD_ERR_IO);
+	assert_int_equal(config_add_secret(path, "c", &why), PD_ERR_IO);
 	assert_non_null(strstr(why, "not a block list"));
 	free(why);
 	got = slurp(path);
@@ -1119,28 +1119,28 @@ test_config_add_secret(void **state)
 	free(got);
 	free(path);
 	path = write_file("nolist.yaml", "webhook:\n  path: /x\n");
-	assert_int_equal(action_config_add_secret(path, "c", &why), PD_ERR_IO);
+	assert_int_equal(config_add_secret(path, "c", &why), PD_ERR_IO);
 	assert_non_null(strstr(why, "no secrets list"));
 	free(why);
 	free(path);
 	path = write_file("json.yaml", "{\"api_key\": \"k\"}\n");
-	assert_int_equal(action_config_add_secret(path, "c", &why), PD_ERR_IO);
+	assert_int_equal(config_add_secret(path, "c", &why), PD_ERR_IO);
 	assert_non_null(strstr(why, "block mapping"));
 	free(why);
 	link = xasprintf("%s/link.yaml", tmpdir);
 	assert_int_equal(symlink(path, link), 0);
-	assert_int_equal(action_config_add_secret(link, "c", &why), PD_ERR_IO);
+	assert_int_equal(config_add_secret(link, "c", &why), PD_ERR_IO);
 	assert_non_null(strstr(why, "symbolic link"));
 	free(why);
 	free(link);
 	free(path);
 	path = write_file("bad.yaml", "webhook:\n  secrets:\n    - a\nbogus_key: 1\n");
-	assert_int_equal(action_config_add_secret(path, "c", &why), PD_ERR_IO);
+	assert_int_equal(config_add_secret(path, "c", &why), PD_ERR_IO);
 	assert_non_null(strstr(why, "does not load"));
 	free(why);
 	free(path);
 	path = xasprintf("%s/missing.yaml", tmpdir);
-	assert_int_equal(action_config_add_secret(path, "c", &why), PD_ERR_IO);
+	assert_int_equal(config_add_secret(path, "c", &why), PD_ERR_IO);
 	assert_non_null(strstr(why, "missing.yaml not changed"));
 	free(why);
 	free(path);
