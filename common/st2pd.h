@@ -136,6 +136,8 @@ enum pd_err parse_duration_ms(const char *, int64_t *out);
 void format_time_ms(int64_t ms, char *buf, size_t len);
 /* Length (1-4) of the UTF-8 character at s as RFC 3629 allows it, or 0; n bytes remain. */
 size_t utf8_char_len(const char *s, size_t n);
+/* Offset of the first byte of s that is not part of a UTF-8 character, or -1 if none. */
+ptrdiff_t utf8_invalid(const char *s);
 /* RFC 3339 ("2026-11-27T09:40:00Z", ".123Z", "+01:00") -> ms since epoch. */
 enum pd_err parse_time_ms(const char *, int64_t *out);
 /* The items joined by sep: "a, b, c"; caller frees. */
@@ -784,8 +786,11 @@ long pd_retry_wait_ms(const char *ratelimit_reset, const char *retry_after, int 
  */
 #define ARGS_EMPTY "empty"
 json_t *args_value(enum param_type, const char *text, char **why);
+
+/* actions/pyrepr.c */
 /* A Python literal (dict, list, tuple, str, int, float, True, False, None) as JSON. */
-json_t *args_pyrepr(const char *text, char **why);
+json_t *pyrepr_parse(const char *text, char **why);
+const char *pyrepr_kind(const json_t *); /* Python's name for its kind: "a dict" */
 
 /* actions/table.c */
 /* Where a parameter goes in the request. */

@@ -286,6 +286,21 @@ utf8_char_len(const char *s, size_t n)
 	return len;
 }
 
+/* Where s (NUL-terminated) stops being well-formed UTF-8: an offset, or -1. */
+ptrdiff_t
+utf8_invalid(const char *s)
+{
+	const char *p = s;
+	size_t n;
+
+	while (*p != '\0') {
+		if ((n = utf8_char_len(p, strnlen(p, 4))) == 0)
+			return p - s;
+		p += n;
+	}
+	return -1;
+}
+
 /*
  * A message quotes outside bytes (an argument, a config value cut at 64
  * bytes, the first line of an error page) that need not be UTF-8, and
