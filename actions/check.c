@@ -11,25 +11,22 @@
 
 #include "st2pd.h"
 
+/* The JSON types a value of each parameter type may have, as bits of json_type. */
+static const unsigned action_json_types[] = {
+    [PT_STRING] = 1u << JSON_STRING,
+    [PT_INTEGER] = 1u << JSON_INTEGER,
+    [PT_NUMBER] = 1u << JSON_INTEGER | 1u << JSON_REAL,
+    [PT_BOOLEAN] = 1u << JSON_TRUE | 1u << JSON_FALSE,
+    [PT_ARRAY] = 1u << JSON_ARRAY,
+    [PT_OBJECT] = 1u << JSON_OBJECT,
+};
+
 /* Whether v has the JSON type t. */
 static int
 action_type_ok(enum param_type t, json_t *v)
 {
-	switch (t) {
-	case PT_STRING:
-		return json_is_string(v);
-	case PT_INTEGER:
-		return json_is_integer(v);
-	case PT_NUMBER:
-		return json_is_number(v);
-	case PT_BOOLEAN:
-		return json_is_boolean(v);
-	case PT_ARRAY:
-		return json_is_array(v);
-	case PT_OBJECT:
-		return json_is_object(v);
-	}
-	return 0;
+	return (size_t)t < sizeof action_json_types / sizeof action_json_types[0] &&
+	       (action_json_types[t] >> json_typeof(v) & 1u) != 0;
 }
 
 /* Whether s is one of enums. */

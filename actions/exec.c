@@ -31,8 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "st2pd.h"
 
 #define BULK_MAX    250               /* incidents per PUT /incidents */
@@ -160,11 +158,9 @@ call_path(const struct action *act, json_t *params, char **why)
 			free(out);
 			return NULL;
 		}
-		esc = curl_easy_escape(NULL, text, (int)strlen(text));
-		if (esc == NULL)
-			fatal("curl_easy_escape: out of memory");
+		esc = pd_escape(text, strlen(text));
 		fputs(esc, f);
-		curl_free(esc);
+		free(esc);
 		free(text);
 		free(name);
 		t = close;
@@ -174,13 +170,15 @@ call_path(const struct action *act, json_t *params, char **why)
 	return out;
 }
 
-/* Whether a From value can be an email address (PagerDuty answers 400 otherwise). */
+/*
+ * Whether a From value can be an email address (PagerDuty answers 400
+ * otherwise): the config's shape, and nothing that would make the header
+ * hold more than one address.
+ */
 static int
 call_email_ok(const char *s)
 {
-	const char *at = strchr(s, '@');
-
-	return at != NULL && at != s && at[1] != '\0' && strpbrk(s, " \t\r\n,<>") == NULL;
+	return config_email_ok(s) && strpbrk(s, " \t\r\n,<>") == NULL;
 }
 
 /* The parameter that carries the body's entity (wrap), for messages: "data", else wrap. */
@@ -578,11 +576,9 @@ action_exec_oncall_who(const struct action *act, json_t *params, const struct pd
 		return err;
 	}
 	if (epid == NULL && sid != NULL) {
-		esc = curl_easy_escape(NULL, sid, (int)strlen(sid));
-		if (esc == NULL)
-			fatal("curl_easy_escape: out of memory");
+		esc = pd_escape(sid, strlen(sid));
 		why = xasprintf("/services/%s", esc);
-		curl_free(esc);
+		free(esc);
 		svc.path = why;
 		err = pd_request(cfg, &svc, &answer, error);
 		free(why);

@@ -18,7 +18,7 @@ static const char *const action_type_words[] = {
 };
 
 /* Where each kind of parameter goes: its name in `actions --json`, and in help text. */
-static const struct {
+static const struct action_where {
 	const char *json;
 	const char *help;
 } action_wheres[] = {
@@ -27,20 +27,27 @@ static const struct {
     [PW_LIMIT] = {"local", "pages"}, [PW_LOCAL] = {"local", "local"},
 };
 
+/* The row of w; a value the table does not know reads as local. */
+static const struct action_where *
+action_where(enum param_where w)
+{
+	return &action_wheres[(size_t)w < sizeof action_wheres / sizeof action_wheres[0]
+	                          ? w
+	                          : PW_LOCAL];
+}
+
 /* Where a parameter goes, as `actions --json` names it. */
 const char *
 action_where_name(enum param_where w)
 {
-	return (size_t)w < sizeof action_wheres / sizeof action_wheres[0] ? action_wheres[w].json
-	                                                                  : "local";
+	return action_where(w)->json;
 }
 
 /* Where a parameter goes, as help text says it. */
 const char *
 action_where_word(enum param_where w)
 {
-	return (size_t)w < sizeof action_wheres / sizeof action_wheres[0] ? action_wheres[w].help
-	                                                                  : "local";
+	return action_where(w)->help;
 }
 
 /* The word for a parameter type's value in help text ("--id=TEXT"). */

@@ -33,6 +33,7 @@
  * element. The table is sorted by name (checked by a unit test) so lookup
  * is a bsearch.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1336,18 +1337,14 @@ const struct action_alias action_aliases[] = {
 /* clang-format on */
 const size_t action_nalias = sizeof action_aliases / sizeof action_aliases[0];
 
-/* bsearch comparator: a name against a row. */
-static int
-action_cmp(const void *key, const void *row)
-{
-	return strcmp(key, ((const struct action *)row)->name);
-}
+/* table_bsearch() finds a row by the name it begins with. */
+_Static_assert(offsetof(struct action, name) == 0, "an action does not begin with its name");
 
 /* The action called name, or NULL. */
 const struct action *
 action_find(const char *name)
 {
-	return bsearch(name, action_table, action_count, sizeof action_table[0], action_cmp);
+	return table_bsearch(name, action_table, action_count, sizeof action_table[0]);
 }
 
 /* The parameter called name of an action, or NULL. */

@@ -140,6 +140,11 @@ size_t utf8_char_len(const char *s, size_t n);
 ptrdiff_t utf8_invalid(const char *s);
 /* RFC 3339 ("2026-11-27T09:40:00Z", ".123Z", "+01:00") -> ms since epoch. */
 enum pd_err parse_time_ms(const char *, int64_t *out);
+/*
+ * The row called name of a table sorted by name (strcmp) whose rows begin
+ * with their name, a const char *; NULL if none. Every sorted table's lookup.
+ */
+const void *table_bsearch(const char *name, const void *rows, size_t n, size_t size);
 /* The items joined by sep: "a, b, c"; caller frees. */
 char *strlist_join(const struct pd_strlist *, const char *sep);
 /* Reads a whole file (or stdin for "-"); NUL-terminated; *len excludes the NUL. */
@@ -415,6 +420,7 @@ char *config_enum_names(const struct config_enum *);                 /* "a, b, c
 const char *config_enum_name(const struct config_enum *, int value); /* "?" if none */
 char *config_type_text(const struct config_entry *);    /* "integer 1..3600", "one of a, b" */
 char *config_default_text(const struct config_entry *); /* as in the file; NULL: none */
+int config_email_ok(const char *);                      /* something@something */
 const char *config_env_name(const char *key);           /* "ST2_PAGERDUTY_API_KEY"; fatal if none */
 /* config.schema.yaml of the pack: the CK_PACK keys. */
 json_t *config_pack_schema(void);
@@ -647,8 +653,10 @@ void forward_free(struct forwarder *);
 /* triggers/register.c */
 
 /* triggers/pack.c */
-/* Writes pack.yaml, config.schema.yaml, one triggers/NAME.yaml per type and README.md into dir. */
+/* Writes the whole pack (pack.yaml, config.schema.yaml, triggers/, actions/, ...) into dir. */
 enum pd_err pack_write(const char *dir);
+/* Writes s into a Markdown table cell, '|' escaped. */
+void pack_md_cell(FILE *, const char *s);
 
 /* sensor/map.c */
 /* A log entry type (the REST spec's LogEntry type) and its V3 twin. */
@@ -762,6 +770,8 @@ struct pd_call {
  */
 enum pd_err pd_request(const struct pd_config *, const struct pd_call *, json_t **out,
                        json_t **error);
+/* n bytes of s percent-encoded for a URL path segment or query value; caller frees. */
+char *pd_escape(const char *s, size_t n);
 /* Pure parts of pd_request, public for the unit tests. */
 /* The query string, without '?': "limit=100&statuses%5B%5D=triggered". Caller frees. */
 char *pd_query_string(const json_t *query);

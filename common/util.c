@@ -286,6 +286,20 @@ utf8_char_len(const char *s, size_t n)
 	return len;
 }
 
+/* bsearch comparison: a name against a row that begins with its name. */
+static int
+table_cmp(const void *name, const void *row)
+{
+	return strcmp(name, *(const char *const *)row);
+}
+
+/* The row called name of a table sorted by name; see st2pd.h. */
+const void *
+table_bsearch(const char *name, const void *rows, size_t n, size_t size)
+{
+	return bsearch(name, rows, n, size, table_cmp);
+}
+
 /* Where s (NUL-terminated) stops being well-formed UTF-8: an offset, or -1. */
 ptrdiff_t
 utf8_invalid(const char *s)

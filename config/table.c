@@ -537,13 +537,20 @@ config_check_hook_secret(const char *s)
 	return NULL;
 }
 
+/* Whether s has the shape of an email address: something, '@', something. */
+int
+config_email_ok(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	return at != NULL && at != s && at[1] != '\0';
+}
+
 /* from_email: something that can be an email address. */
 static char *
 config_check_email(const char *s)
 {
-	const char *at = strchr(s, '@');
-
-	if (at == NULL || at == s || at[1] == '\0')
+	if (!config_email_ok(s))
 		return xasprintf("\"%.*s\": expected an email address", CONFIG_QUOTE_MAX, s);
 	return NULL;
 }

@@ -21,6 +21,7 @@
  * the generic "event" entry, for types we do not know, comes last and is
  * outside the searched range.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -326,12 +327,9 @@ static const struct data_type {
 /* data.type, present in every data type; described per type. */
 static const struct field catalog_type_field = {"type", JT_STRING, 0, NULL, NULL};
 
-/* Compares an event type name with a table entry, for bsearch. */
-static int
-catalog_cmp(const void *key, const void *entry)
-{
-	return strcmp(key, ((const struct event_type *)entry)->name);
-}
+/* table_bsearch() finds a row by the name it begins with. */
+_Static_assert(offsetof(struct event_type, name) == 0,
+               "an event type does not begin with its name");
 
 /* The table entry of a known V3 event type; NULL if unknown. */
 const struct event_type *
@@ -339,8 +337,8 @@ catalog_find(const char *event_type)
 {
 	if (event_type == NULL)
 		return NULL;
-	return bsearch(event_type, catalog_types, catalog_ntypes - 1, sizeof catalog_types[0],
-	               catalog_cmp);
+	return table_bsearch(event_type, catalog_types, catalog_ntypes - 1,
+	                     sizeof catalog_types[0]);
 }
 
 /* Trigger name within the pack: the event type itself, or "event" if unknown. */

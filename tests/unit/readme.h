@@ -13,27 +13,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Writes s into a Markdown table cell: a '|' would end the cell, so it is escaped. */
+/* Appends a row of README's table: each cell (NULL-terminated) escaped as Markdown needs. */
 static void
-readme_cell(FILE *f, const char *s)
+readme_row(FILE *f, const char *const *cells)
 {
-	for (; *s != '\0'; s++) {
-		if (*s == '|')
-			fputc('\\', f);
-		fputc(*s, f);
+	for (; *cells != NULL; cells++) {
+		fputs("| ", f);
+		pack_md_cell(f, *cells);
+		fputc(' ', f);
 	}
+	fputs("|\n", f);
 }
 
 /*
  * Fails unless the rows of README's table that starts with header (its
- * header and separator lines), up to the blank line after it, are want.
+ * header and separator lines), up to the blank line after it, are exactly
+ * row(f, i) for every i below n, in that order.
  */
 static void
-readme_check_table(const char *header, const char *want)
+readme_check_table(const char *header, size_t n, void (*row)(FILE *, size_t))
 {
 	const char *src = getenv("PD_SOURCE_DIR");
-	char *path, *readme, *table, *end;
-	size_t len;
+	char *path, *readme, *table, *end, *want = NULL;
+	size_t len, i;
+	FILE *f;
 
 	if (src == NULL)
 		skip();
@@ -46,11 +49,16 @@ readme_check_table(const char *header, const char *want)
 	end = strstr(table, "\n\n");
 	assert_non_null(end);
 	end[1] = '\0';
+	f = open_memstream(&want, &len);
+	for (i = 0; i < n; i++)
+		row(f, i);
+	fclose(f);
 	if (strcmp(table, want) != 0) {
 		/* Both in full: cmocka's messages would cut them short. */
 		fprintf(stderr, "README:\n%s\nthe program's:\n%s", table, want);
 		fail_msg("README's table is not the program's");
 	}
+	free(want);
 	free(readme);
 	free(path);
 }

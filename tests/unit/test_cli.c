@@ -18,15 +18,14 @@
 #include "capture.h"
 #include "readme.h"
 
-/* Appends the row README's command table has for an entry. */
+/* Appends the row README's command table has for command i: synopsis, summary. */
 static void
-readme_row(FILE *f, const struct cli_entry *e)
+readme_command_row(FILE *f, size_t i)
 {
-	char *syn = cli_synopsis(e, 0);
+	char *syn = cli_synopsis(cli_commands[i], 0), *code = xasprintf("`%s`", syn);
 
-	fputs("| `", f);
-	readme_cell(f, syn);
-	fprintf(f, "` | %s |\n", e->summary);
+	readme_row(f, (const char *const[]){code, cli_commands[i]->summary, NULL});
+	free(code);
 	free(syn);
 }
 
@@ -34,16 +33,12 @@ readme_row(FILE *f, const struct cli_entry *e)
 static void
 test_readme_table(void **state)
 {
-	char *want = NULL;
-	size_t i, len = 0;
-	FILE *f = open_memstream(&want, &len);
+	size_t n = 0;
 
 	(void)state;
-	for (i = 0; cli_commands[i] != NULL; i++)
-		readme_row(f, cli_commands[i]);
-	fclose(f);
-	readme_check_table("| command | what it does |\n| --- | --- |\n", want);
-	free(want);
+	while (cli_commands[n] != NULL)
+		n++;
+	readme_check_table("| command | what it does |\n| --- | --- |\n", n, readme_command_row);
 }
 
 /* --help: usage, summary, and every option of the entry, on stdout, exit 0. */

@@ -1130,25 +1130,18 @@ test_mode_warning(void **state)
 	unsetenv("PD_TEST_HOOK_SECRET");
 }
 
-/* The row README's key table has for a key: name, type, default (or –), meaning. */
+/* Appends the row README's key table has for key i: name, type, default (or –), meaning. */
 static void
-readme_key_row(FILE *f, const struct config_entry *e)
+readme_key_row(FILE *f, size_t i)
 {
+	const struct config_entry *e = &config_table[i];
 	char *type = config_type_text(e), *def = config_default_text(e);
+	char *name = xasprintf("`%s`", e->name);
+	char *shown = def != NULL ? xasprintf("`%s`", def) : xstrdup("–");
 
-	fprintf(f, "| `%s` | ", e->name);
-	readme_cell(f, type);
-	fputs(" | ", f);
-	if (def != NULL) {
-		fputc('`', f);
-		readme_cell(f, def);
-		fputc('`', f);
-	} else {
-		fputs("–", f);
-	}
-	fputs(" | ", f);
-	readme_cell(f, e->help);
-	fputs(" |\n", f);
+	readme_row(f, (const char *const[]){name, type, shown, e->help, NULL});
+	free(shown);
+	free(name);
 	free(type);
 	free(def);
 }
@@ -1157,16 +1150,9 @@ readme_key_row(FILE *f, const struct config_entry *e)
 static void
 test_readme_keys(void **state)
 {
-	char *want = NULL;
-	size_t i, len = 0;
-	FILE *f = open_memstream(&want, &len);
-
 	(void)state;
-	for (i = 0; i < config_nkeys; i++)
-		readme_key_row(f, &config_table[i]);
-	fclose(f);
-	readme_check_table("| key | type | default | meaning |\n| --- | --- | --- | --- |\n", want);
-	free(want);
+	readme_check_table("| key | type | default | meaning |\n| --- | --- | --- | --- |\n",
+	                   config_nkeys, readme_key_row);
 }
 
 /*
