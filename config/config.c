@@ -477,7 +477,7 @@ config_set(struct config_load *ld, const struct config_entry *e, yaml_node_t *no
 	ld->lines[e - config_table] = node_line(node);
 	if (node_is_null(node))
 		return;
-	if (e->type != CT_STRLIST && e->type != CT_SECRETLIST) {
+	if (!config_is_list(e)) {
 		config_set_one(ld, e, node);
 		return;
 	}

@@ -2,7 +2,8 @@
  * fuzz_args.c: fuzz target for the st2-style argument parser of `run`:
  * args_value() for each parameter type, pyrepr_parse() (a hand-written
  * Python literal parser), and action_parse_args() then action_build_call()
- * against the actions of action_table (actions/args.c, run.c, exec.c).
+ * against the actions of action_table (actions/args.c, pyrepr.c, run.c,
+ * exec.c).
  * st2 builds these arguments from rule parameters that may come from a
  * webhook payload, so they are outside data too.
  *
@@ -24,7 +25,7 @@
  */
 #include "fuzz.h"
 
-/* Containers of a Python literal, at most (args.c's ARGS_MAX_DEPTH). */
+/* Containers of a Python literal, at most (pyrepr.c's PYREPR_MAX_DEPTH). */
 #define FUZZ_PY_DEPTH 64
 
 /* The mode letters, in enum param_type order, then the literal and run modes. */
