@@ -106,19 +106,29 @@ pd_header_cb(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* n bytes of s percent-encoded for a URL (path segment or query), in new memory. */
+char *
+pd_escape(const char *s, size_t n)
+{
+	char *esc = curl_easy_escape(NULL, s, (int)n), *copy;
+
+	/* curl's memory goes back to curl_free(); callers free() ours. */
+	if (esc == NULL)
+		fatal("curl_easy_escape: out of memory");
+	copy = xstrdup(esc);
+	curl_free(esc);
+	return copy;
+}
+
 /* Appends one escaped key=value pair to a query under construction. */
 static void
 pd_query_add(char **qs, const char *key, size_t keylen, const char *value)
 {
-	char *k, *v, *next;
+	char *k = pd_escape(key, keylen), *v = pd_escape(value, strlen(value)), *next;
 
-	k = curl_easy_escape(NULL, key, (int)keylen);
-	v = curl_easy_escape(NULL, value, 0);
-	if (k == NULL || v == NULL)
-		fatal("out of memory");
 	next = xasprintf("%s%s%s=%s", *qs, **qs ? "&" : "", k, v);
-	curl_free(k);
-	curl_free(v);
+	free(k);
+	free(v);
 	free(*qs);
 	*qs = next;
 }

@@ -49,19 +49,6 @@ run_fail(char **why, enum pd_err err, const char *fmt, ...)
 	return err;
 }
 
-/* Whether s is an allowed value of p. */
-static int
-run_enum_ok(const struct action_param *p, const char *s)
-{
-	const char *const *e;
-
-	for (e = p->enums; *e != NULL; e++) {
-		if (strcmp(*e, s) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* Checks a converted value against the parameter's enum and item fields. */
 static enum pd_err
 run_check_value(const struct action *act, const struct action_param *p, json_t *v, char **why)
@@ -78,7 +65,7 @@ run_check_value(const struct action *act, const struct action_param *p, json_t *
 		if ((s = json_string_value(e)) == NULL)
 			return run_fail(why, PD_ERR_VALIDATION, "--%s: expected text values",
 			                p->name);
-		if (!run_enum_ok(p, s))
+		if (!action_enum_ok(p->enums, s))
 			return run_fail(why, PD_ERR_VALIDATION,
 			                "--%s: \"%s\" is not an allowed value (see run %s --help)",
 			                p->name, s, act->name);

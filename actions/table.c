@@ -1,8 +1,10 @@
 /*
  * table.c: every action st2-pagerduty runs, as one sorted descriptor table
- * (tmux cmd_entry, Redis command table), and what is derived from it: the
- * lookup, the data schemas of the create actions and their check, the
- * `actions --json` description and the StackStorm action metadata.
+ * (tmux cmd_entry, Redis command table), the data schemas of the create
+ * actions, the pack's ChatOps aliases, and the lookup in them. What is
+ * derived from the rows lives elsewhere: their metadata for st2, `actions
+ * --json` and help (metadata.c), the check of a value against a data
+ * schema (check.c), running them (exec.c).
  *
  * DESIGN
  * An action is data: HTTP method, path template, parameters and where each
@@ -10,8 +12,8 @@
  * fields, how the answer is shaped, flags, and an example argument list.
  * `run` parses argv with it (run.c), one generic executor builds and sends
  * the request from it (exec.c), `actions` and `run X --help` print it, and
- * `pack` writes actions/<name>.yaml from it (triggers/pack.c), so the st2
- * metadata cannot disagree with what the binary does. Only actions that
+ * `pack` writes actions/<name>.yaml from it (metadata.c, triggers/pack.c),
+ * so the st2 metadata cannot disagree with what the binary does. Only actions that
  * are more than one request (bulk updates in chunks, the on-call lookup,
  * the webhook secret) or need computed defaults have a handler.
  *
@@ -31,6 +33,7 @@
  * element. The table is sorted by name (checked by a unit test) so lookup
  * is a bsearch.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1334,18 +1337,14 @@ const struct action_alias action_aliases[] = {
 /* clang-format on */
 const size_t action_nalias = sizeof action_aliases / sizeof action_aliases[0];
 
-/* bsearch comparator: a name against a row. */
-static int
-action_cmp(const void *key, const void *row)
-{
-	return strcmp(key, ((const struct action *)row)->name);
-}
+/* table_bsearch() finds a row by the name it begins with. */
+_Static_assert(offsetof(struct action, name) == 0, "an action does not begin with its name");
 
 /* The action called name, or NULL. */
 const struct action *
 action_find(const char *name)
 {
-	return bsearch(name, action_table, action_count, sizeof action_table[0], action_cmp);
+	return table_bsearch(name, action_table, action_count, sizeof action_table[0]);
 }
 
 /* The parameter called name of an action, or NULL. */
@@ -1361,79 +1360,6 @@ action_param_find(const struct action *act, const char *name)
 	return NULL;
 }
 
-/* Each parameter type's JSON Schema name, and the word help shows for its value. */
-static const struct {
-	const char *schema;
-	const char *word;
-} action_types[] = {
-    [PT_STRING] = {"string", "TEXT"},   [PT_INTEGER] = {"integer", "INTEGER"},
-    [PT_NUMBER] = {"number", "NUMBER"}, [PT_BOOLEAN] = {"boolean", "BOOL"},
-    [PT_ARRAY] = {"array", "LIST"},     [PT_OBJECT] = {"object", "OBJECT"},
-};
-
-/* Where each kind of parameter goes: its name in `actions --json`, and in help text. */
-static const struct {
-	const char *json;
-	const char *help;
-} action_wheres[] = {
-    [PW_QUERY] = {"query", "query"}, [PW_BODY] = {"body", "body"},
-    [PW_PATH] = {"path", "path"},    [PW_FROM] = {"header", "From header"},
-    [PW_LIMIT] = {"local", "pages"}, [PW_LOCAL] = {"local", "local"},
-};
-
-/* Where a parameter goes, as `actions --json` names it. */
-const char *
-action_where_name(enum param_where w)
-{
-	return (size_t)w < sizeof action_wheres / sizeof action_wheres[0] ? action_wheres[w].json
-	                                                                  : "local";
-}
-
-/* Where a parameter goes, as help text says it. */
-const char *
-action_where_word(enum param_where w)
-{
-	return (size_t)w < sizeof action_wheres / sizeof action_wheres[0] ? action_wheres[w].help
-	                                                                  : "local";
-}
-
-/* JSON Schema's name of a parameter type. */
-const char *
-action_type_name(enum param_type t)
-{
-	return (size_t)t < sizeof action_types / sizeof action_types[0] ? action_types[t].schema
-	                                                                : "string";
-}
-
-/* The word for a parameter type's value in help text ("--id=TEXT"). */
-const char *
-action_type_word(enum param_type t)
-{
-	return (size_t)t < sizeof action_types / sizeof action_types[0] ? action_types[t].word
-	                                                                : "VALUE";
-}
-
-/* Whether v has the JSON type t. */
-static int
-action_type_ok(enum param_type t, json_t *v)
-{
-	switch (t) {
-	case PT_STRING:
-		return json_is_string(v);
-	case PT_INTEGER:
-		return json_is_integer(v);
-	case PT_NUMBER:
-		return json_is_number(v);
-	case PT_BOOLEAN:
-		return json_is_boolean(v);
-	case PT_ARRAY:
-		return json_is_array(v);
-	case PT_OBJECT:
-		return json_is_object(v);
-	}
-	return 0;
-}
-
 /* A default's JSON text as a value; the table is trusted, so bad text is fatal. */
 json_t *
 action_json(const char *text)
@@ -1444,311 +1370,4 @@ action_json(const char *text)
 	if (v == NULL)
 		fatal("actions: bad JSON in the table: %s: %s", text, jerr.text);
 	return v;
-}
-
-/* Whether s is one of enums. */
-static int
-action_enum_ok(const char *const *enums, const char *s)
-{
-	for (; *enums != NULL; enums++) {
-		if (strcmp(*enums, s) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* "a, b, c" of an enum list; caller frees. */
-static char *
-action_enum_list(const char *const *enums)
-{
-	char *s = xstrdup(""), *t;
-
-	for (; *enums != NULL; enums++) {
-		t = xasprintf("%s%s%s", s, *s != '\0' ? ", " : "", *enums);
-		free(s);
-		s = t;
-	}
-	return s;
-}
-
-static enum pd_err action_check_value(const struct action_field *, json_t *, const char *, char **);
-
-/* Checks one object against its fields, filling defaults; where is its path. */
-enum pd_err
-action_check_fields(const struct action_field *fields, json_t *obj, const char *where, char **why)
-{
-	const struct action_field *f;
-	enum pd_err err = PD_OK;
-	char *path;
-	json_t *v;
-
-	if (!json_is_object(obj)) {
-		*why = xasprintf("%s: expected an object", where);
-		return PD_ERR_VALIDATION;
-	}
-	for (f = fields; f->name != NULL && err == PD_OK; f++) {
-		path = xasprintf("%s.%s", where, f->name);
-		v = json_object_get(obj, f->name);
-		if ((v == NULL || json_is_null(v)) && f->def != NULL)
-			json_object_set_new(obj, f->name, v = action_json(f->def));
-		if (v == NULL || json_is_null(v)) {
-			if (f->required) {
-				*why = xasprintf("%s: required", path);
-				err = PD_ERR_VALIDATION;
-			}
-		} else {
-			err = action_check_value(f, v, path, why);
-		}
-		free(path);
-	}
-	return err;
-}
-
-/* Checks one value against its field: type, enum, nested fields. */
-static enum pd_err
-action_check_value(const struct action_field *f, json_t *v, const char *path, char **why)
-{
-	enum pd_err err = PD_OK;
-	char *item, *names;
-	json_t *e;
-	size_t i;
-
-	if (!action_type_ok(f->type, v)) {
-		*why = xasprintf("%s: expected %s %s", path, f->type == PT_INTEGER ? "an" : "a",
-		                 action_type_name(f->type));
-		return PD_ERR_VALIDATION;
-	}
-	if (f->enums != NULL && json_is_string(v) &&
-	    !action_enum_ok(f->enums, json_string_value(v))) {
-		names = action_enum_list(f->enums);
-		*why = xasprintf("%s: \"%s\" is not one of: %s", path, json_string_value(v), names);
-		free(names);
-		return PD_ERR_VALIDATION;
-	}
-	if (f->type == PT_OBJECT && f->fields != NULL)
-		return action_check_fields(f->fields, v, path, why);
-	if (f->type != PT_ARRAY)
-		return PD_OK;
-	json_array_foreach (v, i, e) {
-		item = xasprintf("%s[%zu]", path, i);
-		if (f->fields != NULL)
-			err = action_check_fields(f->fields, e, item, why);
-		else if (!action_type_ok(f->items, e)) {
-			*why = xasprintf("%s: expected %s %s", item,
-			                 f->items == PT_INTEGER ? "an" : "a",
-			                 action_type_name(f->items));
-			err = PD_ERR_VALIDATION;
-		}
-		free(item);
-		if (err != PD_OK)
-			break;
-	}
-	return err;
-}
-
-/* An enum list as a JSON array. */
-static json_t *
-action_enum_json(const char *const *enums)
-{
-	json_t *a = json_array();
-
-	for (; *enums != NULL; enums++)
-		json_array_append_new(a, json_string(*enums));
-	return a;
-}
-
-static json_t *action_fields_schema(const struct action_field *);
-
-/*
- * JSON Schema of one data field, st2 style: "required" is a boolean of the
- * field (st2 validates properties the draft 3 way). A field with a default
- * is not marked required: run fills the default in, and st2 must not
- * refuse what run accepts.
- */
-static json_t *
-action_field_schema(const struct action_field *f)
-{
-	json_t *s = json_object(), *items;
-
-	json_object_set_new(s, "type", json_string(action_type_name(f->type)));
-	json_object_set_new(s, "description", json_string(f->description));
-	if (f->required && f->def == NULL)
-		json_object_set_new(s, "required", json_true());
-	if (f->def != NULL)
-		json_object_set_new(s, "default", action_json(f->def));
-	if (f->enums != NULL)
-		json_object_set_new(s, "enum", action_enum_json(f->enums));
-	if (f->type == PT_OBJECT && f->fields != NULL)
-		json_object_set_new(s, "properties", action_fields_schema(f->fields));
-	if (f->type == PT_ARRAY) {
-		items = json_object();
-		if (f->fields != NULL) {
-			json_object_set_new(items, "type", json_string("object"));
-			json_object_set_new(items, "properties", action_fields_schema(f->fields));
-		} else {
-			json_object_set_new(items, "type", json_string(action_type_name(f->items)));
-		}
-		json_object_set_new(s, "items", items);
-	}
-	return s;
-}
-
-/* The "properties" object of a field list. */
-static json_t *
-action_fields_schema(const struct action_field *fields)
-{
-	json_t *props = json_object();
-
-	for (; fields->name != NULL; fields++)
-		json_object_set_new(props, fields->name, action_field_schema(fields));
-	return props;
-}
-
-/* JSON Schema of a parameter, as st2 metadata writes it. */
-json_t *
-action_param_schema(const struct action *act, const struct action_param *p)
-{
-	json_t *s = json_object(), *items;
-
-	json_object_set_new(s, "type", json_string(action_type_name(p->type)));
-	json_object_set_new(s, "description", json_string(p->description));
-	if (p->flags & PF_REQUIRED)
-		json_object_set_new(s, "required", json_true());
-	if (p->def != NULL)
-		json_object_set_new(s, "default", action_json(p->def));
-	if (p->enums != NULL && p->type != PT_ARRAY)
-		json_object_set_new(s, "enum", action_enum_json(p->enums));
-	if (p->type == PT_ARRAY) {
-		items = json_object();
-		if (p->items != NULL) {
-			json_object_set_new(items, "type", json_string("object"));
-			json_object_set_new(items, "properties", action_fields_schema(p->items));
-		} else {
-			json_object_set_new(items, "type", json_string("string"));
-			if (p->enums != NULL)
-				json_object_set_new(items, "enum", action_enum_json(p->enums));
-		}
-		json_object_set_new(s, "items", items);
-	}
-	/* The raw create actions' data: its schema, for st2 and for the reader. */
-	if (p->type == PT_OBJECT && act->schema != NULL && p->field != NULL && act->wrap != NULL &&
-	    strcmp(p->field, act->wrap) == 0)
-		json_object_set_new(s, "properties", action_fields_schema(act->schema));
-	if (p->position > 0)
-		json_object_set_new(s, "position", json_integer(p->position));
-	if (p->flags & PF_IMMUTABLE)
-		json_object_set_new(s, "immutable", json_true());
-	if (p->flags & PF_SECRET)
-		json_object_set_new(s, "secret", json_true());
-	return s;
-}
-
-/* An example as a JSON array of strings. */
-static json_t *
-action_example_json(const struct action *act)
-{
-	json_t *a = json_array();
-	const char *const *e;
-
-	for (e = act->example; e != NULL && *e != NULL; e++)
-		json_array_append_new(a, json_string(*e));
-	return a;
-}
-
-/* The `actions --json` entry of an action. */
-json_t *
-action_describe(const struct action *act)
-{
-	const struct action_param *p;
-	json_t *o = json_object(), *params = json_array(), *ps;
-
-	json_object_set_new(o, "name", json_string(act->name));
-	json_object_set_new(o, "description", json_string(act->description));
-	json_object_set_new(o, "api", json_string(act->flags & ACT_EVENTS ? "events" : "rest"));
-	json_object_set_new(o, "method", json_string(act->method));
-	json_object_set_new(o, "path", json_string(act->path));
-	json_object_set_new(o, "paginated",
-	                    act->flags & ACT_PAGED    ? json_string("offset")
-	                    : act->flags & ACT_CURSOR ? json_string("cursor")
-	                                              : json_null());
-	json_object_set_new(o, "needs_from", json_boolean(act->flags & ACT_NEEDS_FROM));
-	json_object_set_new(o, "handler", json_boolean(act->handler != NULL));
-	for (p = act->params; p->name != NULL; p++) {
-		ps = action_param_schema(act, p);
-		json_object_set_new(ps, "name", json_string(p->name));
-		json_object_set_new(ps, "in", json_string(action_where_name(p->where)));
-		if (p->where == PW_QUERY || p->where == PW_BODY)
-			json_object_set_new(ps, "field",
-			                    json_string(p->field ? p->field : p->name));
-		if (p->where == PW_FROM)
-			json_object_set_new(ps, "field", json_string("From"));
-		json_array_append_new(params, ps);
-	}
-	json_object_set_new(o, "parameters", params);
-	json_object_set_new(o, "one_of", act->one_of ? action_enum_json(act->one_of) : json_null());
-	json_object_set_new(o, "example", action_example_json(act));
-	return o;
-}
-
-/*
- * The st2 action metadata of an action (stackstorm-api.md 3.1-3.3, 3.6).
- * The local-shell-script runner runs the launcher shipped inside the pack
- * (actions/bin/st2-pagerduty, st2 refuses entry points outside it) with
- * the named parameters first and the positional ones after, so the action
- * name arrives as the one positional argument.
- *
- * Secrets go through the runner's env parameter, overridden here: a
- * runner parameter may be redeclared with default/immutable/description
- * (not type). Inference from st2's param.py (_process and _render render
- * dict values with Jinja; not run against a live st2): the env default is
- * rendered with config_context like any other default. st2 renders with
- * StrictUndefined, so a key missing from the pack config would fail the
- * whole action; "| default('')" makes it an empty string, which run
- * ignores. Single quotes, because st2 renders a dict as its JSON text.
- */
-json_t *
-action_metadata(const struct action *act)
-{
-	const struct action_param *p;
-	json_t *m = json_object(), *params = json_object(), *name, *env;
-
-	json_object_set_new(m, "name", json_string(act->name));
-	json_object_set_new(m, "pack", json_string(PD_PACK));
-	json_object_set_new(m, "description", json_string(act->description));
-	json_object_set_new(m, "enabled", json_true());
-	json_object_set_new(m, "runner_type", json_string("local-shell-script"));
-	json_object_set_new(m, "entry_point", json_string("bin/st2-pagerduty"));
-
-	name = json_pack("{s:s, s:s, s:s, s:b, s:i}", "type", "string", "description",
-	                 "The action st2-pagerduty runs.", "default", act->name, "immutable", 1,
-	                 "position", 0);
-	json_object_set_new(params, ACTION_NAME_PARAM, name);
-	for (p = act->params; p->name != NULL; p++)
-		json_object_set_new(params, p->name, action_param_schema(act, p));
-	env =
-	    json_pack("{s:s, s:s, s:s}", "ST2_PAGERDUTY_API_KEY",
-	              "{{ config_context.api_key | default('') }}", "ST2_PAGERDUTY_SERVICE_KEY",
-	              "{{ config_context.service_key | default('') }}", "ST2_PAGERDUTY_FROM_EMAIL",
-	              "{{ config_context.from_email | default('') }}");
-	json_object_set_new(
-	    params, "env",
-	    json_pack("{s:s, s:o, s:b}", "description",
-	              "Pack config values for st2-pagerduty (never on its command line).",
-	              "default", env, "immutable", 1));
-	json_object_set_new(m, "parameters", params);
-	return m;
-}
-
-/* The st2 alias metadata of an alias. */
-json_t *
-action_alias_metadata(const struct action_alias *al)
-{
-	char *ref = xasprintf("%s.%s", PD_PACK, al->action);
-	json_t *m;
-
-	m = json_pack("{s:s, s:s, s:s, s:s, s:[s], s:{s:b}, s:{s:s}}", "name", al->name, "pack",
-	              PD_PACK, "action_ref", ref, "description", al->description, "formats",
-	              al->format, "ack", "enabled", 0, "result", "format", al->result);
-	free(ref);
-	return m;
 }

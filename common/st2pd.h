@@ -138,8 +138,17 @@ void format_time_ms(int64_t ms, char *buf, size_t len);
 int mkdirs(const char *path, unsigned int mode);
 /* Length (1-4) of the UTF-8 character at s as RFC 3629 allows it, or 0; n bytes remain. */
 size_t utf8_char_len(const char *s, size_t n);
+/* Offset of the first byte of s that is not part of a UTF-8 character, or -1 if none. */
+ptrdiff_t utf8_invalid(const char *s);
 /* RFC 3339 ("2026-11-27T09:40:00Z", ".123Z", "+01:00") -> ms since epoch. */
 enum pd_err parse_time_ms(const char *, int64_t *out);
+/*
+ * The row called name of a table sorted by name (strcmp) whose rows begin
+ * with their name, a const char *; NULL if none. Every sorted table's lookup.
+ */
+const void *table_bsearch(const char *name, const void *rows, size_t n, size_t size);
+/* The items joined by sep: "a, b, c"; caller frees. */
+char *strlist_join(const struct pd_strlist *, const char *sep);
 /* Reads a whole file (or stdin for "-"); NUL-terminated; *len excludes the NUL. */
 enum pd_err read_file(const char *path, char **out, size_t *len);
 /* A message as a JSON string, even when it is not UTF-8 (its other bytes become '?'). */
@@ -194,6 +203,30 @@ struct http_body {
 size_t http_body_write(char *ptr, size_t size, size_t nmemb, void *body);
 /* If line is "name: value" (name in any case), replaces *out with the trimmed value: 1; else 0. */
 int http_header_value(const char *line, size_t n, const char *name, char **out);
+
+/* common/schema.c */
+/* JSON Schema's types but null: of a schema, an action parameter, a value read from argv. */
+enum param_type { PT_STRING = 0, PT_INTEGER, PT_NUMBER, PT_BOOLEAN, PT_ARRAY, PT_OBJECT };
+/* A set of types, for a property that allows several: SCHEMA_TYPE(PT_OBJECT) | SCHEMA_NULL. */
+#define SCHEMA_TYPE(t)  (1 << (t))
+#define SCHEMA_NULL_BIT 6 /* the bit after the last enum param_type */
+#define SCHEMA_NULL     SCHEMA_TYPE(SCHEMA_NULL_BIT)
+/* The order a document writes its keywords in (schema.c says why there are two). */
+enum schema_dialect { SCHEMA_TRIGGER = 0, SCHEMA_ACTION };
+/* One property's schema; schema_json() takes the references it holds. */
+struct schema {
+	int types; /* SCHEMA_TYPE() bits, SCHEMA_NULL; 0: no "type" */
+	const char *description;
+	int required;             /* st2's "required": true */
+	json_t *def;              /* "default", or NULL */
+	const char *const *enums; /* allowed strings, NULL-terminated, or NULL */
+	int open;                 /* "additionalProperties": true */
+	json_t *properties;       /* an object of schemas, or NULL */
+	json_t *items;            /* the schema of an array's items, or NULL */
+};
+json_t *schema_json(const struct schema *, enum schema_dialect);
+const char *schema_type_name(enum param_type); /* "string" */
+json_t *schema_strings(const char *const *);   /* a NULL-terminated list as a JSON array */
 
 /* common/cli.c */
 #define CLI_RAW      0x1 /* the handler reads its own arguments (run: st2's forms) */
@@ -342,10 +375,82 @@ enum pd_err config_load(struct pd_config *, const char *path, struct pd_strlist 
 /* Checks the keys a subcommand needs (CONFIG_NEED_*), appending problems. */
 enum pd_err config_check_needs(const struct pd_config *, int needs, struct pd_strlist *problems);
 /*
- * Applies $ST2_PAGERDUTY_API_KEY, _SERVICE_KEY and _FROM_EMAIL (set and not
- * empty) over cfg; config_load() calls it last, so they win over the file.
+ * Applies the environment variables of the table's rows ($ST2_PAGERDUTY_API_KEY,
+ * ...; set and not empty) over cfg; config_load() calls it last, so they win
+ * over the file.
  */
 enum pd_err config_apply_env(struct pd_config *, struct pd_strlist *problems);
+/* A YAML 1.1 boolean as operators write it (true, yes, on, ...): 0, or -1 if it is none. */
+int config_parse_bool(const char *, int *out);
+
+/* config/table.c */
+/* Values quoted back in problems are cut to this many bytes. */
+#define CONFIG_QUOTE_MAX 64
+
+enum config_type {
+	CT_STRING,
+	CT_SECRET, /* literal, {env: NAME} or {file: PATH}; never printed */
+	CT_BOOL,
+	CT_INT,        /* min..max */
+	CT_STRLIST,    /* a YAML sequence of strings */
+	CT_SECRETLIST, /* a sequence of secrets */
+	CT_ENUM,       /* one name of a {name, value} table */
+	CT_URL,        /* http:// or https://; a trailing "/" is dropped */
+	CT_PATH,       /* relative to the config file's directory */
+};
+
+struct config_enum {
+	const char *name;
+	int value;
+};
+
+#define CK_PACK          0x1 /* a key of StackStorm's pack config too (config.schema.yaml) */
+#define CK_PACK_REQUIRED 0x2 /* required there (the original pack's api_key) */
+
+/* One key of the config file: the row says everything about it (table.c). */
+struct config_entry {
+	const char *name; /* dotted: "webhook.listen" */
+	enum config_type type;
+	size_t offset;                     /* into struct pd_config */
+	const char *def;                   /* as written in the file; NULL: unset */
+	long min, max;                     /* CT_INT */
+	const struct config_enum *enums;   /* CT_ENUM, NULL-terminated */
+	char *(*check)(const char *value); /* extra rule: reason (freed), NULL if fine */
+	const char *help; /* its meaning, one line: --keys, README, the pack's description */
+	int flags;        /* CK_* */
+	const char *env;  /* environment variable that overrides the file, or NULL */
+};
+
+extern const struct config_entry config_table[]; /* in check-config's and README's order */
+extern const size_t config_nkeys;
+const struct config_entry *config_find(const char *name); /* NULL if no such key */
+const char *config_retired_hint(const char *name);        /* what replaced a retired key, or NULL */
+int config_is_section(const char *name);                  /* a prefix of keys: "webhook" */
+/* The key an unknown name probably meant (a typo, a key in the wrong section), or NULL. */
+char *config_hint(const char *name);
+int config_is_secret(const struct config_entry *);
+int config_is_string(const struct config_entry *); /* stored as a char * */
+int config_is_list(const struct config_entry *);
+char *config_enum_names(const struct config_enum *);                 /* "a, b, c" */
+const char *config_enum_name(const struct config_enum *, int value); /* "?" if none */
+char *config_type_text(const struct config_entry *);    /* "integer 1..3600", "one of a, b" */
+char *config_default_text(const struct config_entry *); /* as in the file; NULL: none */
+int config_email_ok(const char *);                      /* something@something */
+const char *config_env_name(const char *key);           /* "ST2_PAGERDUTY_API_KEY"; fatal if none */
+/* config.schema.yaml of the pack: the CK_PACK keys. */
+json_t *config_pack_schema(void);
+
+/* config/edit.c */
+/*
+ * Appends secret to webhook.secrets of the config file, only where that is
+ * safe (a block list, or no webhook section); the new file is re-read
+ * before it replaces the old one. *why says why not, otherwise.
+ */
+enum pd_err config_add_secret(const char *file, const char *secret, char **why);
+/* The line "- \"secret\"" of webhook.secrets, for a human to add; caller frees (and wipes). */
+char *config_secret_item(const char *secret);
+
+/* config/check.c */
 /* Prints the effective configuration, secrets redacted. */
 void config_print(const struct pd_config *, FILE *);
 
@@ -693,8 +798,10 @@ void sink_free(struct sink *);
 /* triggers/register.c */
 
 /* triggers/pack.c */
-/* Writes pack.yaml, config.schema.yaml, one triggers/NAME.yaml per type and README.md into dir. */
+/* Writes the whole pack (pack.yaml, config.schema.yaml, triggers/, actions/, ...) into dir. */
 enum pd_err pack_write(const char *dir);
+/* Writes s into a Markdown table cell, '|' escaped. */
+void pack_md_cell(FILE *, const char *s);
 
 /* sensor/map.c */
 /* A log entry type (the REST spec's LogEntry type) and its V3 twin. */
@@ -808,6 +915,8 @@ struct pd_call {
  */
 enum pd_err pd_request(const struct pd_config *, const struct pd_call *, json_t **out,
                        json_t **error);
+/* n bytes of s percent-encoded for a URL path segment or query value; caller frees. */
+char *pd_escape(const char *s, size_t n);
 /* The query string, without '?': "limit=100&statuses%5B%5D=triggered". Caller frees. */
 char *pd_query_string(const json_t *query);
 
@@ -824,7 +933,6 @@ long pd_retry_wait_ms(const char *ratelimit_reset, const char *retry_after, int 
                       int64_t now_ms);
 
 /* actions/args.c */
-enum param_type { PT_STRING = 0, PT_INTEGER, PT_NUMBER, PT_BOOLEAN, PT_ARRAY, PT_OBJECT };
 /*
  * One value as st2's local-shell-script runner passes it, converted to the
  * declared type: Python repr ("{'a': True, 'b': None}", "['x', 'y']") or
@@ -837,8 +945,11 @@ enum param_type { PT_STRING = 0, PT_INTEGER, PT_NUMBER, PT_BOOLEAN, PT_ARRAY, PT
  */
 #define ARGS_EMPTY "empty"
 json_t *args_value(enum param_type, const char *text, char **why);
+
+/* actions/pyrepr.c */
 /* A Python literal (dict, list, tuple, str, int, float, True, False, None) as JSON. */
-json_t *args_pyrepr(const char *text, char **why);
+json_t *pyrepr_parse(const char *text, char **why);
+const char *pyrepr_kind(const json_t *); /* Python's name for its kind: "a dict" */
 
 /* actions/table.c */
 /* Where a parameter goes in the request. */
@@ -939,12 +1050,10 @@ extern const struct action_alias action_aliases[];
 extern const size_t action_nalias;
 const struct action *action_find(const char *name); /* NULL if unknown */
 const struct action_param *action_param_find(const struct action *, const char *name);
-const char *action_type_name(enum param_type);   /* JSON Schema's: "string" */
-const char *action_type_word(enum param_type);   /* help's: "TEXT" */
-const char *action_where_name(enum param_where); /* actions --json's: "header" */
-const char *action_where_word(enum param_where); /* help's: "From header" */
 /* A default or constant of the table (JSON text) as a value; bad text is fatal. */
 json_t *action_json(const char *text);
+
+/* actions/check.c */
 /*
  * Checks value against fields (required, types, enums, nested objects and
  * arrays) and fills in missing defaults. where names value in messages
@@ -952,6 +1061,12 @@ json_t *action_json(const char *text);
  */
 enum pd_err action_check_fields(const struct action_field *, json_t *value, const char *where,
                                 char **why);
+int action_enum_ok(const char *const *enums, const char *s); /* s is one of enums */
+
+/* actions/metadata.c */
+const char *action_type_word(enum param_type);   /* help's: "TEXT" */
+const char *action_where_name(enum param_where); /* actions --json's: "header" */
+const char *action_where_word(enum param_where); /* help's: "From header" */
 /* JSON Schema of one parameter, as st2 metadata and `actions --json` show it. */
 json_t *action_param_schema(const struct action *, const struct action_param *);
 /* `actions --json` entry: name, description, method, path, parameters, example. */
@@ -984,12 +1099,6 @@ json_t *action_shape_result(const struct action *, json_t *answer);
 /* Runs an action: its handler or the generic executor. */
 enum pd_err action_exec(const struct action *, json_t *params, const struct pd_config *,
                         json_t **out, json_t **error);
-/*
- * Appends secret to webhook.secrets of the config file, only where that is
- * safe (a block list, or no webhook section); the new file is re-read
- * before it replaces the old one. *why says why not, otherwise.
- */
-enum pd_err action_config_add_secret(const char *file, const char *secret, char **why);
 action_handler action_exec_bulk, action_exec_notifications, action_exec_oncall_who,
     action_exec_webhook_create;
 

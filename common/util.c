@@ -45,6 +45,28 @@ strlist_free(struct pd_strlist *l)
 	l->n = 0;
 }
 
+/* The items of a list between separators, in one new string. */
+char *
+strlist_join(const struct pd_strlist *l, const char *sep)
+{
+	size_t i, len = 1, seplen = strlen(sep);
+	char *s, *p;
+
+	for (i = 0; i < l->n; i++)
+		len += strlen(l->v[i]) + (i > 0 ? seplen : 0);
+	s = p = xmalloc(len);
+	for (i = 0; i < l->n; i++) {
+		if (i > 0) {
+			memcpy(p, sep, seplen);
+			p += seplen;
+		}
+		memcpy(p, l->v[i], strlen(l->v[i]));
+		p += strlen(l->v[i]);
+	}
+	*p = '\0';
+	return s;
+}
+
 int64_t
 now_ms(void)
 {
@@ -263,6 +285,35 @@ utf8_char_len(const char *s, size_t n)
 			return 0;
 	}
 	return len;
+}
+
+/* bsearch comparison: a name against a row that begins with its name. */
+static int
+table_cmp(const void *name, const void *row)
+{
+	return strcmp(name, *(const char *const *)row);
+}
+
+/* The row called name of a table sorted by name; see st2pd.h. */
+const void *
+table_bsearch(const char *name, const void *rows, size_t n, size_t size)
+{
+	return bsearch(name, rows, n, size, table_cmp);
+}
+
+/* Where s (NUL-terminated) stops being well-formed UTF-8: an offset, or -1. */
+ptrdiff_t
+utf8_invalid(const char *s)
+{
+	const char *p = s;
+	size_t n;
+
+	while (*p != '\0') {
+		if ((n = utf8_char_len(p, strnlen(p, 4))) == 0)
+			return p - s;
+		p += n;
+	}
+	return -1;
 }
 
 /*

@@ -1,27 +1,24 @@
 /*
- * config.c: the configuration file (YAML of INTERFACE.md, read with
- * libyaml): its defaults, loading and validation, the keys each subcommand
- * needs, and the check-config subcommand.
+ * config.c: loading the configuration file (YAML of INTERFACE.md, read
+ * with libyaml) by the rows of config_table (table.c): defaults, values
+ * checked and stored, secrets, relative paths, the environment overrides,
+ * and the keys each subcommand needs.
  *
  * DESIGN
  * ------
- * Every key is one row of config_table (Redis static_configs[], tmux
- * options_table[]): dotted name, type, where it lives in struct pd_config,
- * its default written as it would be in the file, and a line of help.
- * config_new() stores every default through the same config_store() that
- * file values go through (memcached settings_init), so a default can never
- * be something the file would refuse. No key has code of its own: a value
- * is checked by its type (int range, enum table, URL, path) plus an optional
- * check function shared by every value of the row (webhook.listen entries,
- * webhook.path, from_email). A key an earlier version had is a row of
- * config_retired[]: the file gets an error saying what replaced it.
+ * config_new() stores every default of the table through the same
+ * config_store() that file values go through (memcached settings_init), so
+ * a default can never be something the file would refuse. No key has code
+ * of its own: a value is checked by its type (int range, enum table, URL,
+ * path) plus the row's optional check function.
  *
  * config_load() reads the whole file into a libyaml document and walks its
  * mappings. A key is either a row of the table or a section ("webhook") that
- * prefixes rows; anything else is unknown. A problem never stops the walk:
- * each is appended as "file:line: key: reason", with the 1-based line of
- * the offending node (h2o's errprintf), so one run of check-config lists
- * everything there is to fix.
+ * prefixes rows; anything else is unknown (with what replaced it, for a
+ * retired key, or the key it probably meant). A problem never stops the
+ * walk: each is appended as "file:line: key: reason", with the 1-based
+ * line of the offending node (h2o's errprintf), so one run of check-config
+ * lists everything there is to fix.
  *
  * Secrets (api_key, service_key, st2.api_key, st2.auth_token, every
  * webhook.secrets item) may be a literal, {env: NAME} or {file: PATH}; they
@@ -32,9 +29,8 @@
  * is loaded: the daemon then behaves the same whatever its working
  * directory, and a config can name files that sit beside it.
  *
- * Three environment variables override the file, last (config_envs[]):
- * ST2_PAGERDUTY_API_KEY -> api_key, ST2_PAGERDUTY_SERVICE_KEY ->
- * service_key, ST2_PAGERDUTY_FROM_EMAIL -> from_email. The pack's action
+ * The environment variable of a row (its env column: the pack's api_key,
+ * service_key and from_email) overrides the file, last. The pack's action
  * metadata sets them from st2's pack config, so secrets reach `run`
  * without a command line argument; an empty value is ignored, since st2
  * renders a key missing from the pack config as "". They go through the
@@ -47,7 +43,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <yaml.h>
 
@@ -56,175 +51,6 @@
 #define CONFIG_DEFAULT_PATH "/etc/st2-pagerduty/config.yaml"
 #define CONFIG_ENV          "ST2_PAGERDUTY_CONFIG"
 
-/* Values quoted back in problems are cut to this many bytes. */
-#define CONFIG_QUOTE_MAX 64
-
-enum config_type {
-	CT_STRING,
-	CT_SECRET, /* literal, {env: NAME} or {file: PATH}; never printed */
-	CT_BOOL,
-	CT_INT,        /* min..max */
-	CT_STRLIST,    /* a YAML sequence of strings */
-	CT_SECRETLIST, /* a sequence of secrets */
-	CT_ENUM,       /* one name of a {name, value} table */
-	CT_URL,        /* http:// or https://; a trailing "/" is dropped */
-	CT_PATH,       /* relative to the config file's directory */
-};
-
-struct config_enum {
-	const char *name;
-	int value;
-};
-
-struct config_entry {
-	const char *name; /* dotted: "webhook.listen" */
-	enum config_type type;
-	size_t offset;                     /* into struct pd_config */
-	const char *def;                   /* as written in the file; NULL: unset */
-	long min, max;                     /* CT_INT */
-	const struct config_enum *enums;   /* CT_ENUM, NULL-terminated */
-	char *(*check)(const char *value); /* extra rule: reason (freed), NULL if fine */
-	const char *help;
-};
-
-/* Enum fields are stored through an int *. */
-_Static_assert(sizeof(enum durability) == sizeof(int), "enum durability is not an int");
-_Static_assert(sizeof(enum log_level) == sizeof(int), "enum log_level is not an int");
-_Static_assert(sizeof(enum log_format) == sizeof(int), "enum log_format is not an int");
-_Static_assert(sizeof(enum poll_mode) == sizeof(int), "enum poll_mode is not an int");
-
-static char *config_check_email(const char *);
-static char *config_check_listen(const char *);
-static char *config_check_http_path(const char *);
-static char *config_check_hook_secret(const char *);
-
-static const struct config_enum config_backends[] = {
-    {"sqlite", SPOOL_BACKEND_SQLITE},
-    {NULL, 0},
-};
-
-static const struct config_enum config_durabilities[] = {
-    {"fsync", DURABILITY_FSYNC},
-    {"os", DURABILITY_OS},
-    {NULL, 0},
-};
-
-static const struct config_enum config_poll_modes[] = {
-    {"off", POLL_OFF},
-    {"only", POLL_ONLY},
-    {"backfill", POLL_BACKFILL},
-    {NULL, 0},
-};
-
-static const struct config_enum config_levels[] = {
-    {"error", LOG_ERROR}, {"warn", LOG_WARN}, {"info", LOG_INFO}, {"debug", LOG_DEBUG}, {NULL, 0},
-};
-
-static const struct config_enum config_formats[] = {
-    {"text", LOG_FORMAT_TEXT},
-    {"json", LOG_FORMAT_JSON},
-    {NULL, 0},
-};
-
-/* clang-format off */
-#define OFF(f) offsetof(struct pd_config, f)
-/* A key whose type needs no range or enum table. */
-#define E(name, type, field, def, check, help) \
-	{name, type, OFF(field), def, 0, 0, NULL, check, help}
-#define E_INT(name, field, def, min, max, help) \
-	{name, CT_INT, OFF(field), def, min, max, NULL, NULL, help}
-#define E_ENUM(name, field, def, table, help) \
-	{name, CT_ENUM, OFF(field), def, 0, 0, table, NULL, help}
-/* clang-format on */
-
-/* Every key of the config file, in the order check-config prints them. */
-static const struct config_entry config_table[] = {
-    E("api_key", CT_SECRET, api_key, NULL, NULL, "PagerDuty REST API key (pack-compatible)"),
-    E("service_key", CT_SECRET, service_key, NULL, NULL,
-      "default Events API routing key (pack-compatible)"),
-    E("debug", CT_BOOL, debug, "false", NULL, "debug logging, whatever log.level says"),
-    E("from_email", CT_STRING, from_email, NULL, config_check_email,
-      "default From header of REST writes"),
-
-    E("pagerduty.api_url", CT_URL, pd_api_url, "https://api.pagerduty.com", NULL,
-      "REST API base URL (EU: https://api.eu.pagerduty.com)"),
-    E("pagerduty.events_url", CT_URL, pd_events_url, "https://events.pagerduty.com", NULL,
-      "Events API base URL"),
-    E_INT("pagerduty.timeout_ms", pd_timeout_ms, "10000", 100, 600000,
-          "timeout of one PagerDuty request"),
-    E_INT("pagerduty.max_retries", pd_max_retries, "5", 0, 100,
-          "retries of a PagerDuty request on 429 and 5xx"),
-
-    E("webhook.listen", CT_STRLIST, webhook_listen, "127.0.0.1:8080", config_check_listen,
-      "HOST:PORT or [IPv6]:PORT to listen on; port 0 = any free port"),
-    E("webhook.path", CT_STRING, webhook_path, "/webhooks/pagerduty", config_check_http_path,
-      "URL path PagerDuty posts to"),
-    E("webhook.secrets", CT_SECRETLIST, webhook_secrets, NULL, config_check_hook_secret,
-      "signing secret of every active subscription; any may match"),
-    E_INT("webhook.max_body_bytes", webhook_max_body_bytes, "262144", 1024, 16777216,
-          "larger bodies are answered 413"),
-    E_INT("webhook.request_timeout_ms", webhook_request_timeout_ms, "10000", 100, 600000,
-          "a request not read in full (headers and body) this long after it began is closed"),
-    E_INT("webhook.idle_timeout_ms", webhook_idle_timeout_ms, "30000", 100, 3600000,
-          "keep-alive connections idle this long are closed"),
-    E_INT("webhook.max_connections", webhook_max_connections, "4096", 1, 1000000,
-          "beyond it new connections wait in the kernel's backlog"),
-    E_INT("webhook.max_unverified_bytes", webhook_max_unverified_bytes, "16777216", 131072,
-          17179869184L,
-          "request bytes held before their signature is checked, all connections together; "
-          "beyond it 503 with Retry-After"),
-    E("webhook.public_url", CT_URL, webhook_public_url, NULL, NULL,
-      "URL PagerDuty delivers to; the watchdog checks the subscriptions that use it"),
-    E("webhook.subscription_ids", CT_STRLIST, webhook_subscription_ids, NULL, NULL,
-      "subscriptions the watchdog checks (else those delivering to webhook.public_url)"),
-    E("webhook.reenable", CT_BOOL, webhook_reenable, "false", NULL,
-      "re-enable a subscription PagerDuty disabled after failed deliveries"),
-
-    E("st2.api_url", CT_URL, st2_api_url, NULL, NULL,
-      "StackStorm API base URL; unset: triggers go to st2.sink_file"),
-    E("st2.api_key", CT_SECRET, st2_api_key, NULL, NULL, "St2-Api-Key header"),
-    E("st2.auth_token", CT_SECRET, st2_auth_token, NULL, NULL,
-      "X-Auth-Token header, instead of st2.api_key"),
-    E("st2.verify_tls", CT_BOOL, st2_verify_tls, "true", NULL,
-      "check StackStorm's TLS certificate"),
-    E("st2.sink_file", CT_PATH, st2_sink_file, "/var/lib/st2-pagerduty/triggers.jsonl", NULL,
-      "JSON lines file of triggers when st2.api_url is unset"),
-
-    E_ENUM("spool.backend", spool_backend, "sqlite", config_backends,
-           "where the spool keeps events: sqlite, one file on this host"),
-    E("spool.path", CT_PATH, spool_path, "/var/lib/st2-pagerduty/spool", NULL,
-      "directory of the durable spool"),
-    E_ENUM("spool.durability", spool_durability, "fsync", config_durabilities,
-           "fsync: survive power loss; os: survive a crash of the daemon"),
-    E_INT("spool.max_events", spool_max_events, "1000000", 1, 1000000000,
-          "pending events before webhooks are answered 503"),
-
-    E_ENUM("poll.mode", poll_mode, "off", config_poll_modes,
-           "off; only: poll instead of webhooks; backfill: webhooks first, poll fills gaps"),
-    E_INT("poll.interval_s", poll_interval_s, "30", 1, 3600, "seconds between two polls"),
-    E_INT("poll.lag_s", poll_lag_s, "60", 0, 86400,
-          "backfill: how far behind now the poller reads"),
-    /* Not past the spool's dedup horizon: older events may have been delivered and pruned. */
-    E_INT("poll.backfill_max_s", poll_backfill_max_s, "86400", 60, 604800,
-          "after downtime, catch up at most this far back"),
-    E("poll.service_ids", CT_STRLIST, poll_service_ids, NULL, NULL,
-      "only log entries of these services"),
-    E("poll.team_ids", CT_STRLIST, poll_team_ids, NULL, NULL, "only log entries of these teams"),
-
-    E_ENUM("log.level", log_level, "info", config_levels, "error, warn, info or debug"),
-    E_ENUM("log.format", log_format, "text", config_formats, "text or json lines on stderr"),
-};
-#define CONFIG_NENTRIES (sizeof config_table / sizeof config_table[0])
-
-/* Keys of earlier versions and what replaced them: an error that says what to write now. */
-static const struct {
-	const char *name;
-	const char *hint;
-} config_retired[] = {
-    {"poll.enabled", "replaced by poll.mode: off, only (poll instead of webhooks) or backfill "
-                     "(webhooks first, the poller fills their gaps)"},
-};
-
 /* State of one config_load(). */
 struct config_load {
 	struct pd_config *cfg;
@@ -232,8 +58,8 @@ struct config_load {
 	char *base;       /* absolute directory of file, for relative paths */
 	yaml_document_t doc;
 	struct pd_strlist *problems;
-	size_t lines[CONFIG_NENTRIES]; /* where each key was set; 0: not in the file */
-	struct pd_strlist literals;    /* secret keys given as literals, for the mode warning */
+	size_t *lines;              /* where each row was set; 0: not in the file */
+	struct pd_strlist literals; /* secret keys given as literals, for the mode warning */
 };
 
 static void config_walk(struct config_load *, yaml_node_t *, const char *);
@@ -305,21 +131,6 @@ config_drop(char *s, int secret)
 	if (s != NULL && secret)
 		crypto_wipe_str(s);
 	free(s);
-}
-
-/* Whether values of this type must never be shown. */
-static int
-config_is_secret(const struct config_entry *e)
-{
-	return e->type == CT_SECRET || e->type == CT_SECRETLIST;
-}
-
-/* Whether a key is stored as a char *. */
-static int
-config_is_string(const struct config_entry *e)
-{
-	return e->type == CT_STRING || e->type == CT_SECRET || e->type == CT_URL ||
-	       e->type == CT_PATH;
 }
 
 /* Frees the value of one key and leaves it unset. */
@@ -446,7 +257,7 @@ config_url_ok(const char *url)
 }
 
 /* Parses a YAML 1.1 boolean the way operators write them. */
-static int
+int
 config_parse_bool(const char *s, int *out)
 {
 	static const struct config_enum bools[] = {
@@ -461,31 +272,6 @@ config_parse_bool(const char *s, int *out)
 		}
 	}
 	return -1;
-}
-
-/* "a, b, c": the names of an enum table, for problems. */
-static char *
-config_enum_names(const struct config_enum *t)
-{
-	char *s = xstrdup(""), *next;
-
-	for (; t->name != NULL; t++) {
-		next = xasprintf("%s%s%s", s, *s != '\0' ? ", " : "", t->name);
-		free(s);
-		s = next;
-	}
-	return s;
-}
-
-/* The name of an enum value, for config_print. */
-static const char *
-config_enum_name(const struct config_enum *t, int value)
-{
-	for (; t->name != NULL; t++) {
-		if (t->value == value)
-			return t->name;
-	}
-	return "?";
 }
 
 /*
@@ -691,7 +477,7 @@ config_set(struct config_load *ld, const struct config_entry *e, yaml_node_t *no
 	ld->lines[e - config_table] = node_line(node);
 	if (node_is_null(node))
 		return;
-	if (e->type != CT_STRLIST && e->type != CT_SECRETLIST) {
+	if (!config_is_list(e)) {
 		config_set_one(ld, e, node);
 		return;
 	}
@@ -705,120 +491,16 @@ config_set(struct config_load *ld, const struct config_entry *e, yaml_node_t *no
 		config_set_one(ld, e, yaml_document_get_node(&ld->doc, *item));
 }
 
-/* The row of a dotted key, or NULL. */
-static const struct config_entry *
-config_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < CONFIG_NENTRIES; i++) {
-		if (strcmp(config_table[i].name, name) == 0)
-			return &config_table[i];
-	}
-	return NULL;
-}
-
-/* Whether name is a section, a prefix of rows ("webhook"). */
-static int
-config_is_section(const char *name)
-{
-	size_t i, len = strlen(name);
-
-	for (i = 0; i < CONFIG_NENTRIES; i++) {
-		if (strncmp(config_table[i].name, name, len) == 0 &&
-		    config_table[i].name[len] == '.')
-			return 1;
-	}
-	return 0;
-}
-
-/* Edit distance of two short strings, for "did you mean" hints. */
-static size_t
-config_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[64], i, j, diag, up, best;
-
-	if (la >= 64 || lb >= 64)
-		return SIZE_MAX;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		diag = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			up = row[j];
-			best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-/* Keeps cand as the hint if it is closer to name than the best so far. */
-static void
-config_hint_try(const char *name, const char *cand, size_t len, char **best, size_t *bestd)
-{
-	char *c = xstrndup(cand, len);
-	size_t d = config_distance(name, c);
-
-	/* Two edits from a three-letter word is a guess, not a hint. */
-	if (d < *bestd && d * 3 <= strlen(name)) {
-		*bestd = d;
-		free(*best);
-		*best = c;
-	} else {
-		free(c);
-	}
-}
-
-/*
- * The key an unknown one probably meant: the only row with the same last
- * part (a key put in the wrong section), else a row or section at most two
- * edits away (a typo). NULL if none.
- */
-static char *
-config_hint(const char *name)
-{
-	const char *leaf = strrchr(name, '.'), *rname, *rleaf, *same = NULL;
-	char *best = NULL;
-	size_t i, nsame = 0, bestd = 3;
-
-	leaf = leaf != NULL ? leaf + 1 : name;
-	for (i = 0; i < CONFIG_NENTRIES; i++) {
-		rname = config_table[i].name;
-		rleaf = strrchr(rname, '.');
-		if (strcmp(rleaf != NULL ? rleaf + 1 : rname, leaf) == 0) {
-			same = rname;
-			nsame++;
-		}
-	}
-	if (nsame == 1)
-		return xstrdup(same);
-	for (i = 0; i < CONFIG_NENTRIES; i++) {
-		rname = config_table[i].name;
-		config_hint_try(name, rname, strcspn(rname, "."), &best, &bestd);
-		config_hint_try(name, rname, strlen(rname), &best, &bestd);
-	}
-	return best;
-}
-
 /* Reports an unknown key: what replaced it, or a hint when one is close. */
 static void
 config_unknown(struct config_load *ld, yaml_node_t *key, const char *name)
 {
+	const char *retired;
 	char *hint;
-	size_t i;
 
-	for (i = 0; i < sizeof config_retired / sizeof config_retired[0]; i++) {
-		if (strcmp(config_retired[i].name, name) == 0) {
-			config_problem(ld, node_line(key), name, "%s", config_retired[i].hint);
-			return;
-		}
+	if ((retired = config_retired_hint(name)) != NULL) {
+		config_problem(ld, node_line(key), name, "%s", retired);
+		return;
 	}
 	hint = config_hint(name);
 
@@ -923,17 +605,11 @@ static void
 config_mode_warning(struct config_load *ld, const char *path)
 {
 	struct stat st;
-	char *names = NULL, *next;
-	size_t i;
+	char *names;
 
 	if (ld->literals.n == 0 || stat(path, &st) != 0 || (st.st_mode & S_IROTH) == 0)
 		return;
-	for (i = 0; i < ld->literals.n; i++) {
-		next = xasprintf("%s%s%s", names != NULL ? names : "", i > 0 ? ", " : "",
-		                 ld->literals.v[i]);
-		free(names);
-		names = next;
-	}
+	names = strlist_join(&ld->literals, ", ");
 	strlist_addf(&ld->cfg->warnings,
 	             "%s: readable by every user of this host, and it holds secrets as literals "
 	             "(%s): chmod o-r %s, or give them as {file: PATH} or {env: NAME}",
@@ -1004,7 +680,7 @@ config_new(void)
 	char *reason;
 	size_t i;
 
-	for (i = 0; i < CONFIG_NENTRIES; i++) {
+	for (i = 0; i < config_nkeys; i++) {
 		if (config_table[i].def == NULL)
 			continue;
 		if ((reason = config_store(cfg, &config_table[i], config_table[i].def, NULL)))
@@ -1021,7 +697,7 @@ config_free(struct pd_config *cfg)
 
 	if (cfg == NULL)
 		return;
-	for (i = 0; i < CONFIG_NENTRIES; i++)
+	for (i = 0; i < config_nkeys; i++)
 		config_clear(cfg, &config_table[i]);
 	strlist_free(&cfg->warnings);
 	free(cfg->file);
@@ -1037,33 +713,20 @@ config_default_path(void)
 	return env != NULL && *env != '\0' ? env : CONFIG_DEFAULT_PATH;
 }
 
-/* Environment variables that override keys of the file; see the DESIGN above. */
-static const struct {
-	const char *env;
-	const char *key;
-} config_envs[] = {
-    {"ST2_PAGERDUTY_API_KEY", "api_key"},
-    {"ST2_PAGERDUTY_SERVICE_KEY", "service_key"},
-    {"ST2_PAGERDUTY_FROM_EMAIL", "from_email"},
-};
-
-/* Applies the environment overrides that are set and not empty. */
+/* Applies the environment overrides of the table that are set and not empty. */
 enum pd_err
 config_apply_env(struct pd_config *cfg, struct pd_strlist *problems)
 {
 	const struct config_entry *e;
-	size_t before = problems->n, i;
+	size_t before = problems->n;
 	const char *v;
 	char *reason;
 
-	for (i = 0; i < sizeof config_envs / sizeof config_envs[0]; i++) {
-		v = getenv(config_envs[i].env);
-		if (v == NULL || *v == '\0')
+	for (e = config_table; e < config_table + config_nkeys; e++) {
+		if (e->env == NULL || (v = getenv(e->env)) == NULL || *v == '\0')
 			continue;
-		if ((e = config_find(config_envs[i].key)) == NULL)
-			fatal("config: no key %s for $%s", config_envs[i].key, config_envs[i].env);
 		if ((reason = config_store(cfg, e, v, NULL)) != NULL) {
-			strlist_addf(problems, "$%s: %s: %s", config_envs[i].env, e->name, reason);
+			strlist_addf(problems, "$%s: %s: %s", e->env, e->name, reason);
 			free(reason);
 		}
 	}
@@ -1094,9 +757,11 @@ config_load(struct pd_config *cfg, const char *path, struct pd_strlist *problems
 	ld.file = path;
 	ld.base = config_base_dir(path);
 	ld.problems = problems;
+	ld.lines = xcalloc(config_nkeys, sizeof *ld.lines);
 	config_parse(&ld, buf, len);
 	config_mode_warning(&ld, path);
 	strlist_free(&ld.literals);
+	free(ld.lines);
 	free(ld.base);
 	crypto_wipe(buf, len); /* literal secrets */
 	free(buf);
@@ -1129,8 +794,9 @@ config_check_needs(const struct pd_config *cfg, int needs, struct pd_strlist *pr
 		             "is only)",
 		             file);
 	if ((needs & CONFIG_NEED_SERVE) && cfg->poll_mode != POLL_OFF && !config_has(cfg->api_key))
-		strlist_addf(problems, "%s: api_key: required by serve when poll.mode is %s", file,
-		             config_enum_name(config_poll_modes, (int)cfg->poll_mode));
+		strlist_addf(
+		    problems, "%s: api_key: required by serve when poll.mode is %s", file,
+		    config_enum_name(config_find("poll.mode")->enums, (int)cfg->poll_mode));
 	if ((needs & CONFIG_NEED_ST2) && !config_has(cfg->st2_api_url))
 		strlist_addf(problems, "%s: st2.api_url: required by register but not set", file);
 
@@ -1151,206 +817,3 @@ config_check_needs(const struct pd_config *cfg, int needs, struct pd_strlist *pr
 		strlist_addf(problems, "%s: api_key: required by run and poll but not set", file);
 	return problems->n > before ? PD_ERR_CONFIG : PD_OK;
 }
-
-/* Prints every key with its effective value; secrets only as (set)/(unset). */
-void
-config_print(const struct pd_config *cfg, FILE *f)
-{
-	const struct config_entry *e;
-	const struct pd_strlist *l;
-	const void *field;
-	const char *s;
-	size_t j;
-
-	for (e = config_table; e < config_table + CONFIG_NENTRIES; e++) {
-		field = (const char *)cfg + e->offset;
-		l = field;
-		s = config_is_string(e) ? *(char *const *)field : NULL;
-		fprintf(f, "%-24s ", e->name);
-		switch (e->type) {
-		case CT_SECRET:
-			fputs(s == NULL ? "(unset)" : *s == '\0' ? "(empty)" : "(set)", f);
-			break;
-		case CT_SECRETLIST:
-			if (l->n == 0)
-				fputs("(unset)", f);
-			else
-				fprintf(f, "(%zu set)", l->n);
-			break;
-		case CT_STRING:
-		case CT_URL:
-		case CT_PATH:
-			fputs(s == NULL ? "(unset)" : *s == '\0' ? "\"\"" : s, f);
-			break;
-		case CT_STRLIST:
-			for (j = 0; j < l->n; j++)
-				fprintf(f, "%s%s", j > 0 ? ", " : "", l->v[j]);
-			if (l->n == 0)
-				fputs("(unset)", f);
-			break;
-		case CT_BOOL:
-			fputs(*(const int *)field ? "true" : "false", f);
-			break;
-		case CT_INT:
-			fprintf(f, "%ld", *(const long *)field);
-			break;
-		case CT_ENUM:
-			fputs(config_enum_name(e->enums, *(const int *)field), f);
-			break;
-		}
-		fputc('\n', f);
-	}
-}
-
-/* webhook.listen: HOST:PORT, [IPv6]:PORT; port 0 means any free port. */
-static char *
-config_check_listen(const char *s)
-{
-	const char *colon, *c, *port;
-	char *host;
-	long n;
-	int bad = 0, numeric = 1;
-	unsigned char addr[16];
-
-	if (s[0] == '[') {
-		if ((colon = strstr(s, "]:")) == NULL)
-			return xasprintf("\"%.*s\": expected [IPv6]:PORT", CONFIG_QUOTE_MAX, s);
-		host = xstrndup(s + 1, (size_t)(colon - s - 1));
-		bad = inet_pton(AF_INET6, host, addr) != 1;
-		port = colon + 2;
-	} else {
-		if ((colon = strrchr(s, ':')) == NULL || colon == s)
-			return xasprintf("\"%.*s\": expected HOST:PORT", CONFIG_QUOTE_MAX, s);
-		host = xstrndup(s, (size_t)(colon - s));
-		if (strchr(host, ':') != NULL) {
-			free(host);
-			return xasprintf("\"%.*s\": write an IPv6 address as [ADDRESS]:PORT",
-			                 CONFIG_QUOTE_MAX, s);
-		}
-		for (c = host; *c != '\0'; c++) {
-			if (!(*c >= '0' && *c <= '9') && *c != '.')
-				numeric = 0;
-			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-			      (*c >= '0' && *c <= '9') || *c == '-' || *c == '.'))
-				bad = 1;
-		}
-		if (numeric)
-			bad = inet_pton(AF_INET, host, addr) != 1;
-		else if (host[0] == '-' || host[0] == '.')
-			bad = 1;
-		port = colon + 1;
-	}
-	if (bad) {
-		free(host);
-		return xasprintf("\"%.*s\": bad host in HOST:PORT", CONFIG_QUOTE_MAX, s);
-	}
-	free(host);
-	if (strspn(port, "0123456789") != strlen(port) || parse_long(port, 0, 65535, &n) != PD_OK)
-		return xasprintf("\"%.*s\": port must be 0..65535", CONFIG_QUOTE_MAX, s);
-	return NULL;
-}
-
-/* webhook.path: an absolute path, not one the server answers itself. */
-static char *
-config_check_http_path(const char *s)
-{
-	static const char *const reserved[] = {"/healthz", "/metrics"};
-	size_t i;
-
-	if (s[0] != '/')
-		return xasprintf("\"%.*s\": must start with \"/\"", CONFIG_QUOTE_MAX, s);
-	if (strpbrk(s, "?# \t\r\n") != NULL)
-		return xasprintf("\"%.*s\": must be a plain path (no query, fragment or spaces)",
-		                 CONFIG_QUOTE_MAX, s);
-	for (i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
-		if (strcmp(s, reserved[i]) == 0)
-			return xasprintf("%s is answered by the server itself", s);
-	}
-	return NULL;
-}
-
-/* webhook.secrets: HMAC with an empty key is a signature anyone can make. */
-static char *
-config_check_hook_secret(const char *s)
-{
-	if (*s == '\0')
-		return xstrdup("an empty secret would accept requests anyone can sign");
-	return NULL;
-}
-
-/* from_email: something that can be an email address. */
-static char *
-config_check_email(const char *s)
-{
-	const char *at = strchr(s, '@');
-
-	if (at == NULL || at == s || at[1] == '\0')
-		return xasprintf("\"%.*s\": expected an email address", CONFIG_QUOTE_MAX, s);
-	return NULL;
-}
-
-#define CONFIG_FOR 256 /* check-config --for */
-
-/* What --for names, and the keys each requires. */
-static const struct {
-	const char *name;
-	int needs;
-} config_fors[] = {
-    {"serve", CONFIG_NEED_SERVE},
-    {"register", CONFIG_NEED_ST2},
-    {"run", CONFIG_NEED_PD},
-};
-
-/* check-config: report every problem, or print the effective config. */
-static int
-config_exec(const struct cli_args *a)
-{
-	struct pd_strlist problems = {NULL, 0};
-	struct pd_config *cfg;
-	const char *path = a->config, *what = cli_value(a, CONFIG_FOR);
-	size_t i;
-	int needs = CONFIG_NEED_SERVE, rc = 0;
-
-	if (what != NULL) {
-		for (i = 0; i < sizeof config_fors / sizeof config_fors[0]; i++) {
-			if (strcmp(what, config_fors[i].name) == 0)
-				break;
-		}
-		if (i == sizeof config_fors / sizeof config_fors[0])
-			return cli_usage_error(a->entry, "--for: unknown \"%s\"", what);
-		needs = config_fors[i].needs;
-	}
-	if (path == NULL)
-		path = config_default_path();
-
-	/* Like cli_load_config: what is missing means little until the file loads. */
-	cfg = config_new();
-	if (config_load(cfg, path, &problems) == PD_OK)
-		config_check_needs(cfg, needs, &problems);
-	if (problems.n > 0) {
-		for (i = 0; i < problems.n; i++)
-			fprintf(stderr, "%s\n", problems.v[i]);
-		rc = pd_err_exit(PD_ERR_CONFIG);
-	} else {
-		config_print(cfg, stdout);
-		printf("%s: ok\n", path);
-	}
-	for (i = 0; i < cfg->warnings.n; i++)
-		fprintf(stderr, "warning: %s\n", cfg->warnings.v[i]);
-	strlist_free(&problems);
-	config_free(cfg);
-	return rc;
-}
-
-static const struct cli_option config_options[] = {
-    {"for", CONFIG_FOR, "serve|register|run", "check the keys this command needs (default: serve)"},
-    {NULL, 0, NULL, NULL},
-};
-
-const struct cli_entry cmd_check_config_entry = {
-    .name = "check-config",
-    .summary = "validate the config, print every problem as file:line: key: reason",
-    .help = "With no problem, prints the effective configuration (secrets as (set)).",
-    .options = config_options,
-    .exec = config_exec,
-};

@@ -5,23 +5,23 @@
  * DESIGN
  * One table, catalog_types[], drives the receiver (event type -> trigger
  * name), `register` (POST /v1/triggertypes), `pack` (a triggers/NAME.yaml
- * per type, and the README) and the tests, so they cannot disagree. Each type names its
- * event.data type; the fields of each data type are a second small table,
- * and catalog_triggertype() builds the st2 payload_schema from both with
- * jansson instead of keeping 32 copies of near-identical JSON.
+ * per type, and the README) and the tests, so they cannot disagree. Each
+ * type names its event.data type; the fields of each data type are a
+ * second small table, and catalog_triggertype() builds the st2
+ * payload_schema from both through schema_json() (common/schema.c, which
+ * writes the actions' schemas too) instead of keeping 32 copies of
+ * near-identical JSON.
  *
- * The schema is in the dialect st2 validates with (stackstorm-api.md 1.5):
- * Draft-4 keywords, but `required: true` on each property (Draft 3),
- * because st2 ignores the Draft-4 `required: [...]` array. It documents the
- * payload for rule authors and must never reject a real event: every data
- * field is optional and may be null, and additionalProperties stays open,
- * since PagerDuty adds fields and event types over time and a rejected
- * payload would be a dead letter.
+ * The schema documents the payload for rule authors and must never reject
+ * a real event: every data field is optional and may be null, and
+ * additionalProperties stays open, since PagerDuty adds fields and event
+ * types over time and a rejected payload would be a dead letter.
  *
  * The table is kept sorted by name (checked by a unit test) for bsearch;
  * the generic "event" entry, for types we do not know, comes last and is
  * outside the searched range.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,18 +100,15 @@ const struct event_type catalog_types[] = {
 
 const size_t catalog_ntypes = sizeof catalog_types / sizeof catalog_types[0];
 
-/* JSON types a field may have; a schema lists them in this order. */
+/* The types of the tables below, in short. */
 enum {
-	JT_STRING = 0x01,
-	JT_INTEGER = 0x02,
-	JT_BOOLEAN = 0x04,
-	JT_OBJECT = 0x08,
-	JT_ARRAY = 0x10,
-	JT_NULL = 0x20,
+	JT_STRING = SCHEMA_TYPE(PT_STRING),
+	JT_INTEGER = SCHEMA_TYPE(PT_INTEGER),
+	JT_BOOLEAN = SCHEMA_TYPE(PT_BOOLEAN),
+	JT_OBJECT = SCHEMA_TYPE(PT_OBJECT),
+	JT_ARRAY = SCHEMA_TYPE(PT_ARRAY),
+	JT_NULL = SCHEMA_NULL,
 };
-
-static const char *const catalog_jt_names[] = {"string", "integer", "boolean",
-                                               "object", "array",   "null"};
 
 struct field {
 	const char *name;
@@ -330,12 +327,9 @@ static const struct data_type {
 /* data.type, present in every data type; described per type. */
 static const struct field catalog_type_field = {"type", JT_STRING, 0, NULL, NULL};
 
-/* Compares an event type name with a table entry, for bsearch. */
-static int
-catalog_cmp(const void *key, const void *entry)
-{
-	return strcmp(key, ((const struct event_type *)entry)->name);
-}
+/* table_bsearch() finds a row by the name it begins with. */
+_Static_assert(offsetof(struct event_type, name) == 0,
+               "an event type does not begin with its name");
 
 /* The table entry of a known V3 event type; NULL if unknown. */
 const struct event_type *
@@ -343,8 +337,8 @@ catalog_find(const char *event_type)
 {
 	if (event_type == NULL)
 		return NULL;
-	return bsearch(event_type, catalog_types, catalog_ntypes - 1, sizeof catalog_types[0],
-	               catalog_cmp);
+	return table_bsearch(event_type, catalog_types, catalog_ntypes - 1,
+	                     sizeof catalog_types[0]);
 }
 
 /* Trigger name within the pack: the event type itself, or "event" if unknown. */
@@ -371,95 +365,67 @@ catalog_data_type(const char *name)
 	return NULL;
 }
 
-/* "type" of a schema: one name, or an array when several types are allowed. */
-static json_t *
-catalog_schema_type(int types)
-{
-	json_t *a = json_array(), *one;
-	size_t i;
-
-	for (i = 0; i < sizeof catalog_jt_names / sizeof catalog_jt_names[0]; i++) {
-		if (types & (1 << i))
-			json_array_append_new(a, json_string(catalog_jt_names[i]));
-	}
-	if (json_array_size(a) != 1)
-		return a;
-	one = json_incref(json_array_get(a, 0));
-	json_decref(a);
-	return one;
-}
-
 /* The schema of one property; description may override the table's. */
 static json_t *
 catalog_schema_field(const struct field *f, int types, const char *description)
 {
-	json_t *s = json_object(), *values;
-	size_t i;
+	struct schema s = {
+	    .types = types,
+	    .description = description != NULL ? description : f->description,
+	    .required = f->required,
+	    .enums = f->values,
+	};
 
-	json_object_set_new(s, "type", catalog_schema_type(types));
-	if (f->values != NULL) {
-		values = json_array();
-		for (i = 0; f->values[i] != NULL; i++)
-			json_array_append_new(values, json_string(f->values[i]));
-		json_object_set_new(s, "enum", values);
-	}
-	if (f->required)
-		json_object_set_new(s, "required", json_true());
-	json_object_set_new(s, "description",
-	                    json_string(description != NULL ? description : f->description));
-	return s;
+	return schema_json(&s, SCHEMA_TRIGGER);
 }
 
 /* The schema of event.data for a data type (dt NULL: the generic entry). */
 static json_t *
 catalog_schema_data(const struct field *f, const struct data_type *dt)
 {
-	json_t *s, *props;
-	char *d;
+	struct schema s = {.types = f->types, .required = f->required, .open = 1};
+	json_t *out;
+	char *d, *t;
 	size_t i;
 
 	if (dt == NULL)
 		return catalog_schema_field(f, f->types, "The event's data, as PagerDuty sent it.");
 
-	d = xasprintf("%s Every field is optional and may be null.", dt->description);
-	s = catalog_schema_field(f, f->types, d);
-	free(d);
-	json_object_set_new(s, "additionalProperties", json_true());
-	props = json_object();
+	s.properties = json_object();
 	/* Nullable: a field PagerDuty leaves empty must not fail st2's validation. */
 	for (i = 0; dt->fields[i].name != NULL; i++) {
 		json_object_set_new(
-		    props, dt->fields[i].name,
+		    s.properties, dt->fields[i].name,
 		    catalog_schema_field(&dt->fields[i], dt->fields[i].types | JT_NULL, NULL));
 	}
-	d = xasprintf("Data type, always %s.", dt->name);
-	json_object_set_new(props, "type",
-	                    catalog_schema_field(&catalog_type_field, JT_STRING | JT_NULL, d));
+	t = xasprintf("Data type, always %s.", dt->name);
+	json_object_set_new(s.properties, "type",
+	                    catalog_schema_field(&catalog_type_field, JT_STRING | JT_NULL, t));
+	free(t);
+	s.description = d =
+	    xasprintf("%s Every field is optional and may be null.", dt->description);
+	out = schema_json(&s, SCHEMA_TRIGGER);
 	free(d);
-	json_object_set_new(s, "properties", props);
-	return s;
+	return out;
 }
 
 /* The st2 payload_schema of an event type. */
 static json_t *
 catalog_payload_schema(const struct event_type *t)
 {
+	struct schema s = {.types = JT_OBJECT, .open = 1, .properties = json_object()};
 	const struct field *f;
-	json_t *s = json_object(), *props = json_object();
 
-	json_object_set_new(s, "type", json_string("object"));
-	json_object_set_new(s, "additionalProperties", json_true());
 	for (f = catalog_envelope; f->name != NULL; f++) {
 		if (strcmp(f->name, "data") == 0) {
 			json_object_set_new(
-			    props, f->name,
+			    s.properties, f->name,
 			    catalog_schema_data(f, catalog_data_type(t->data_type)));
 		} else
-			json_object_set_new(props, f->name,
+			json_object_set_new(s.properties, f->name,
 			                    catalog_schema_field(f, f->types, NULL));
 	}
-	json_object_set_new(s, "properties", props);
-	return s;
+	return schema_json(&s, SCHEMA_TRIGGER);
 }
 
 /*

@@ -5,13 +5,16 @@
  *
  * DESIGN
  * The pack is a list of writers (pack_writers[]), one per part: pack.yaml,
- * config.schema.yaml, triggers/, actions/ (metadata from the action table
- * of actions/table.c, and the launcher script every action runs),
- * aliases/, README.md. Every YAML file is built as a json_t and written by one
- * generic json -> YAML function on the libyaml emitter, never as text, so
- * quoting is always right. Keys keep insertion order and nothing depends
- * on time or locale, so the output is byte-for-byte reproducible and the
- * committed copy (packaging/pack) is checked against it by a test.
+ * config.schema.yaml (the pack's keys of config/table.c), triggers/,
+ * actions/ (metadata from the action table of actions/table.c, and the
+ * launcher script every action runs), aliases/, README.md. A part that is
+ * one file per row of a table (trigger types, actions, aliases) is a row
+ * function that builds the row's document and names its file. Every YAML
+ * file is built as a json_t and written by one generic json -> YAML
+ * function on the libyaml emitter, never as text, so quoting is always
+ * right. Keys keep insertion order and nothing depends on time or locale,
+ * so the output is byte-for-byte reproducible and the committed copy
+ * (packaging/pack) is checked against it by a test.
  *
  * Each file is written to NAME.tmp and renamed over NAME, so a failed run
  * never leaves a half-written file where st2 would load it.
@@ -29,24 +32,8 @@
 #include "st2pd.h"
 
 typedef int pack_gen_fn(FILE *, const void *arg);
-
-/* The config keys of config.schema.yaml; the first three are the original pack's. */
-static const struct pack_config_key {
-	const char *name;
-	const char *type;
-	int required;
-	int secret;
-	json_t *(*def)(void); /* default value, or NULL */
-	const char *description;
-} pack_config_keys[] = {
-    {"api_key", "string", 1, 1, NULL,
-     "PagerDuty REST API key, sent as \"Authorization: Token token=<api_key>\"."},
-    {"service_key", "string", 0, 1, NULL,
-     "Default Events API routing (integration) key of the service to trigger."},
-    {"debug", "boolean", 0, 0, json_false, "Log at debug level."},
-    {"from_email", "string", 0, 0, NULL,
-     "Default From address (a PagerDuty user's email) for REST calls that change incidents."},
-};
+/* Row i of a table as a YAML document; *name gets its file name, without ".yaml". */
+typedef json_t *pack_row_fn(size_t i, char **name);
 
 /*
  * Whether a string may be written as a plain YAML scalar. st2 reads packs
@@ -293,52 +280,62 @@ pack_write_meta(const char *dir)
 	return pack_write_yaml(dir, "pack.yaml", m);
 }
 
-/* config.schema.yaml, from pack_config_keys. */
+/* config.schema.yaml: the keys of the config table that are the pack's too. */
 static enum pd_err
 pack_write_config_schema(const char *dir)
 {
-	const struct pack_config_key *k;
-	json_t *schema = json_object(), *o;
-	size_t i;
-
-	for (i = 0; i < sizeof pack_config_keys / sizeof pack_config_keys[0]; i++) {
-		k = &pack_config_keys[i];
-		o = json_object();
-		json_object_set_new(o, "type", json_string(k->type));
-		json_object_set_new(o, "description", json_string(k->description));
-		if (k->required)
-			json_object_set_new(o, "required", json_true());
-		if (k->secret)
-			json_object_set_new(o, "secret", json_true());
-		if (k->def != NULL)
-			json_object_set_new(o, "default", k->def());
-		json_object_set_new(schema, k->name, o);
-	}
-	return pack_write_yaml(dir, "config.schema.yaml", schema);
+	return pack_write_yaml(dir, "config.schema.yaml", config_pack_schema());
 }
 
-/* triggers/<name, dots as underscores>.yaml, one per catalog entry. */
+/* The trigger type of catalog row i, in triggers/<name, dots as underscores>.yaml. */
+static json_t *
+pack_trigger_row(size_t i, char **name)
+{
+	char *p;
+
+	*name = xstrdup(catalog_types[i].name);
+	for (p = *name; (p = strchr(p, '.')) != NULL;)
+		*p = '_';
+	return catalog_triggertype(&catalog_types[i]);
+}
+
+/* The metadata of action row i (actions/table.c), in actions/<name>.yaml. */
+static json_t *
+pack_action_row(size_t i, char **name)
+{
+	*name = xstrdup(action_table[i].name);
+	return action_metadata(&action_table[i]);
+}
+
+/* The ChatOps alias of row i, in aliases/<name>.yaml. */
+static json_t *
+pack_alias_row(size_t i, char **name)
+{
+	*name = xstrdup(action_aliases[i].name);
+	return action_alias_metadata(&action_aliases[i]);
+}
+
+/* One YAML file per row of a table: dir/subdir/<name>.yaml, row builds each. */
 static enum pd_err
-pack_write_triggers(const char *dir)
+pack_write_rows(const char *dir, const char *subdir, size_t n, pack_row_fn *row)
 {
 	enum pd_err err = PD_OK;
-	char *base, *name, *p;
+	char *base, *name;
+	json_t *doc;
 	size_t i;
 
-	for (i = 0; i < catalog_ntypes && err == PD_OK; i++) {
-		base = xstrdup(catalog_types[i].name);
-		for (p = base; (p = strchr(p, '.')) != NULL;)
-			*p = '_';
-		name = xasprintf("triggers/%s.yaml", base);
-		err = pack_write_yaml(dir, name, catalog_triggertype(&catalog_types[i]));
+	for (i = 0; i < n && err == PD_OK; i++) {
+		doc = row(i, &base);
+		name = xasprintf("%s/%s.yaml", subdir, base);
+		err = pack_write_yaml(dir, name, doc);
 		free(name);
 		free(base);
 	}
 	return err;
 }
 
-/* Writes s into a Markdown table cell. */
-static void
+/* Writes s into a Markdown table cell: a '|' would end the cell, so it is escaped. */
+void
 pack_md_cell(FILE *f, const char *s)
 {
 	for (; *s != '\0'; s++) {
@@ -348,7 +345,16 @@ pack_md_cell(FILE *f, const char *s)
 	}
 }
 
-/* "string", "object or null", plus ", required": a schema's type for the README. */
+/* A README row naming a part of the pack and what it is: "| `pagerduty.NAME` | what |". */
+static void
+pack_md_ref(FILE *f, const char *name, const char *what)
+{
+	fprintf(f, "| `%s.%s` | ", PD_PACK, name);
+	pack_md_cell(f, what);
+	fputs(" |\n", f);
+}
+
+/* "string", "object or null", plus ", required" and ", secret": a schema's type for the README. */
 static void
 pack_md_type(FILE *f, json_t *prop)
 {
@@ -361,16 +367,18 @@ pack_md_type(FILE *f, json_t *prop)
 		fprintf(f, "%s%s", i > 0 ? " or " : "", json_string_value(t));
 	if (json_is_true(json_object_get(prop, "required")))
 		fputs(", required", f);
+	if (json_is_true(json_object_get(prop, "secret")))
+		fputs(", secret", f);
 }
 
-/* A Markdown table of a schema's properties. */
+/* A Markdown table of a schema's properties; what names the first column. */
 static void
-pack_md_fields(FILE *f, json_t *props, const char *prefix)
+pack_md_fields(FILE *f, json_t *props, const char *what, const char *prefix)
 {
 	const char *key;
 	json_t *prop;
 
-	fputs("| field | type | description |\n| --- | --- | --- |\n", f);
+	fprintf(f, "| %s | type | description |\n| --- | --- | --- |\n", what);
 	json_object_foreach (props, key, prop) {
 		fprintf(f, "| `%s%s` | ", prefix, key);
 		pack_md_type(f, prop);
@@ -432,7 +440,7 @@ pack_md_data_types(FILE *f, json_t **tts)
 		fputs(".\n", f);
 		if (json_object_get(data, "properties") != NULL) {
 			fputc('\n', f);
-			pack_md_fields(f, json_object_get(data, "properties"), "data.");
+			pack_md_fields(f, json_object_get(data, "properties"), "field", "data.");
 		}
 	}
 }
@@ -453,11 +461,8 @@ pack_md_actions(FILE *f)
 	      "\"http_status\"}}` on stderr and exits non-zero.\n\n"
 	      "| action | what it does |\n| --- | --- |\n",
 	      f);
-	for (i = 0; i < action_count; i++) {
-		fprintf(f, "| `%s.%s` | ", PD_PACK, action_table[i].name);
-		pack_md_cell(f, action_table[i].description);
-		fputs(" |\n", f);
-	}
+	for (i = 0; i < action_count; i++)
+		pack_md_ref(f, action_table[i].name, action_table[i].description);
 	fputs("\n`st2-pagerduty run ACTION --help` describes the parameters of one action, "
 	      "`st2-pagerduty actions --json` those of all. ChatOps aliases:",
 	      f);
@@ -470,7 +475,7 @@ pack_md_actions(FILE *f)
 static int
 pack_gen_readme(FILE *f, const void *arg)
 {
-	json_t **tts = xcalloc(catalog_ntypes, sizeof *tts), *rule, *props;
+	json_t **tts = xcalloc(catalog_ntypes, sizeof *tts), *rule, *props, *config;
 	size_t i;
 	int rc;
 
@@ -498,22 +503,15 @@ pack_gen_readme(FILE *f, const void *arg)
 	      f);
 
 	fputs("## Configuration\n\n`/opt/stackstorm/configs/" PD_PACK ".yaml`, also read by "
-	      "`st2-pagerduty run`:\n\n| key | type | description |\n| --- | --- | --- |\n",
+	      "`st2-pagerduty run`:\n\n",
 	      f);
-	for (i = 0; i < sizeof pack_config_keys / sizeof pack_config_keys[0]; i++) {
-		fprintf(f, "| `%s` | %s%s%s | ", pack_config_keys[i].name, pack_config_keys[i].type,
-		        pack_config_keys[i].required ? ", required" : "",
-		        pack_config_keys[i].secret ? ", secret" : "");
-		pack_md_cell(f, pack_config_keys[i].description);
-		fputs(" |\n", f);
-	}
+	config = config_pack_schema();
+	pack_md_fields(f, config, "key", "");
+	json_decref(config);
 
 	fputs("\n## Triggers\n\n| trigger | when |\n| --- | --- |\n", f);
-	for (i = 0; i < catalog_ntypes; i++) {
-		fprintf(f, "| `%s.%s` | ", PD_PACK, catalog_types[i].name);
-		pack_md_cell(f, catalog_types[i].description);
-		fputs(" |\n", f);
-	}
+	for (i = 0; i < catalog_ntypes; i++)
+		pack_md_ref(f, catalog_types[i].name, catalog_types[i].description);
 
 	fputs("\n## Payload\n\nEvery trigger has the same payload, whether the event came from a "
 	      "webhook or from the poller; rules read it as `trigger.<field>`.\n\n",
@@ -521,7 +519,7 @@ pack_gen_readme(FILE *f, const void *arg)
 	/* The generic entry's schema: its data row does not describe one data type. */
 	props = json_object_get(json_object_get(tts[catalog_ntypes - 1], "payload_schema"),
 	                        "properties");
-	pack_md_fields(f, props, "");
+	pack_md_fields(f, props, "field", "");
 	fputs("\nThe fields of `data` depend on the event type; `data.type` names it:\n", f);
 	pack_md_data_types(f, tts);
 
@@ -552,22 +550,6 @@ pack_write_readme(const char *dir)
 
 /* The launcher inside the pack: st2 runs an entry_point only from the pack's directory. */
 #define PACK_LAUNCHER "actions/bin/st2-pagerduty"
-
-/* actions/<name>.yaml, one per row of the action table (actions/table.c). */
-static enum pd_err
-pack_write_actions(const char *dir)
-{
-	enum pd_err err = PD_OK;
-	char *name;
-	size_t i;
-
-	for (i = 0; i < action_count && err == PD_OK; i++) {
-		name = xasprintf("actions/%s.yaml", action_table[i].name);
-		err = pack_write_yaml(dir, name, action_metadata(&action_table[i]));
-		free(name);
-	}
-	return err;
-}
 
 /* The launcher script: every action's entry_point, handing over to the binary. */
 static int
@@ -603,39 +585,20 @@ pack_write_launcher(const char *dir)
 	return err;
 }
 
-/* The action metadata and its launcher. */
-static enum pd_err
-pack_write_action_files(const char *dir)
-{
-	enum pd_err err = pack_write_actions(dir);
-
-	return err != PD_OK ? err : pack_write_launcher(dir);
-}
-
-/* aliases/<name>.yaml: the ChatOps aliases of the action table. */
-static enum pd_err
-pack_write_aliases(const char *dir)
-{
-	enum pd_err err = PD_OK;
-	char *name;
-	size_t i;
-
-	for (i = 0; i < action_nalias && err == PD_OK; i++) {
-		name = xasprintf("aliases/%s.yaml", action_aliases[i].name);
-		err = pack_write_yaml(dir, name, action_alias_metadata(&action_aliases[i]));
-		free(name);
-	}
-	return err;
-}
-
 /* The parts of the pack, in the order they are written. */
 static const struct pack_writer {
-	const char *subdir; /* created first, or NULL */
-	enum pd_err (*write)(const char *dir);
+	const char *subdir;                    /* created first, or NULL */
+	enum pd_err (*write)(const char *dir); /* writes the part; or, when NULL: */
+	pack_row_fn *row;                      /* one subdir/<name>.yaml per row */
+	const size_t *nrows;
 } pack_writers[] = {
-    {NULL, pack_write_meta},           {NULL, pack_write_config_schema},
-    {"triggers", pack_write_triggers}, {"actions/bin", pack_write_action_files},
-    {"aliases", pack_write_aliases},   {NULL, pack_write_readme},
+    {NULL, pack_write_meta, NULL, NULL},
+    {NULL, pack_write_config_schema, NULL, NULL},
+    {"triggers", NULL, pack_trigger_row, &catalog_ntypes},
+    {"actions", NULL, pack_action_row, &action_count},
+    {"actions/bin", pack_write_launcher, NULL, NULL},
+    {"aliases", NULL, pack_alias_row, &action_nalias},
+    {NULL, pack_write_readme, NULL, NULL},
 };
 
 /*
@@ -645,6 +608,7 @@ static const struct pack_writer {
 enum pd_err
 pack_write(const char *dir)
 {
+	const struct pack_writer *w;
 	enum pd_err err;
 	char *sub;
 	size_t i;
@@ -658,8 +622,13 @@ pack_write(const char *dir)
 		err = pack_mkdir(sub);
 		free(sub);
 	}
-	for (i = 0; i < sizeof pack_writers / sizeof pack_writers[0] && err == PD_OK; i++)
-		err = pack_writers[i].write(dir);
+	for (i = 0; i < sizeof pack_writers / sizeof pack_writers[0] && err == PD_OK; i++) {
+		w = &pack_writers[i];
+		if (w->write != NULL)
+			err = w->write(dir);
+		else
+			err = pack_write_rows(dir, w->subdir, *w->nrows, w->row);
+	}
 	return err;
 }
 

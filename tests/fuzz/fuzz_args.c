@@ -1,8 +1,9 @@
 /*
  * fuzz_args.c: fuzz target for the st2-style argument parser of `run`:
- * args_value() for each parameter type, args_pyrepr() (a hand-written
+ * args_value() for each parameter type, pyrepr_parse() (a hand-written
  * Python literal parser), and action_parse_args() then action_build_call()
- * against the actions of action_table (actions/args.c, run.c, exec.c).
+ * against the actions of action_table (actions/args.c, pyrepr.c, run.c,
+ * exec.c).
  * st2 builds these arguments from rule parameters that may come from a
  * webhook payload, so they are outside data too.
  *
@@ -24,7 +25,7 @@
  */
 #include "fuzz.h"
 
-/* Containers of a Python literal, at most (args.c's ARGS_MAX_DEPTH). */
+/* Containers of a Python literal, at most (pyrepr.c's PYREPR_MAX_DEPTH). */
 #define FUZZ_PY_DEPTH 64
 
 /* The mode letters, in enum param_type order, then the literal and run modes. */
@@ -132,12 +133,12 @@ check_value(enum param_type type, const char *text)
 	json_decref(v);
 }
 
-/* args_pyrepr() on its own. */
+/* pyrepr_parse() on its own. */
 static void
 check_pyrepr(const char *text)
 {
 	char *why = NULL;
-	json_t *v = args_pyrepr(text, &why);
+	json_t *v = pyrepr_parse(text, &why);
 
 	check_result(v, why);
 	if (v != NULL) {

@@ -51,16 +51,23 @@ t_rmtree(const char *path)
 		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-char *
-t_write(const char *dir, const char *name, const char *text)
+void
+t_put(const char *path, const char *text)
 {
-	char *path = xasprintf("%s/%s", dir, name);
 	FILE *f = fopen(path, "w");
 
 	if (f == NULL)
 		fail_msg("fopen %s: %s", path, strerror(errno));
 	assert_true(fputs(text, f) >= 0);
 	assert_int_equal(fclose(f), 0);
+}
+
+char *
+t_write(const char *dir, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+
+	t_put(path, text);
 	return path;
 }
 
@@ -127,6 +134,68 @@ t_shared_file(const char *rel, size_t *len)
 	free(shared);
 	free(src);
 	return text;
+}
+
+char *t_cfgdir, *t_cfgpath;
+
+int
+t_config_setup(void **state)
+{
+	size_t i;
+
+	(void)state;
+	t_cfgdir = t_tempdir("test_config");
+	t_cfgpath = xasprintf("%s/config.yaml", t_cfgdir);
+	unsetenv("ST2_PAGERDUTY_CONFIG");
+	for (i = 0; i < config_nkeys; i++) {
+		if (config_table[i].env != NULL)
+			unsetenv(config_table[i].env);
+	}
+	log_setup(LOG_ERROR, LOG_FORMAT_TEXT);
+	return 0;
+}
+
+int
+t_config_teardown(void **state)
+{
+	(void)state;
+	t_rmtree(t_cfgdir);
+	free(t_cfgpath);
+	free(t_cfgdir);
+	return 0;
+}
+
+enum pd_err
+t_config_load(const char *yaml, struct pd_config **cfg, struct pd_strlist *problems)
+{
+	t_put(t_cfgpath, yaml);
+	*cfg = config_new();
+	problems->v = NULL;
+	problems->n = 0;
+	return config_load(*cfg, t_cfgpath, problems);
+}
+
+void
+t_config_dump(const char *yaml, const struct pd_strlist *problems)
+{
+	size_t i;
+
+	print_message("yaml:\n%s\nproblems (%zu):\n", yaml, problems->n);
+	for (i = 0; i < problems->n; i++)
+		print_message("  %s\n", problems->v[i]);
+}
+
+struct pd_config *
+t_config_ok(const char *yaml)
+{
+	struct pd_strlist problems;
+	struct pd_config *cfg;
+
+	if (t_config_load(yaml, &cfg, &problems) != PD_OK || problems.n != 0) {
+		t_config_dump(yaml, &problems);
+		fail_msg("expected no problem");
+	}
+	return cfg;
 }
 
 /* qsort comparison of two strings. */
@@ -431,6 +500,44 @@ t_spool_exec(const char *dir, const char *sql)
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("%s: %s", sql, msg);
 	sqlite3_close(db);
+}
+
+void
+t_readme_row(FILE *f, const char *const *cells)
+{
+	for (; *cells != NULL; cells++) {
+		fputs("| ", f);
+		pack_md_cell(f, *cells);
+		fputc(' ', f);
+	}
+	fputs("|\n", f);
+}
+
+void
+t_readme_table(const char *header, size_t n, void (*row)(FILE *, size_t))
+{
+	char *readme = t_source_file("README.md", NULL), *table, *end, *want = NULL;
+	size_t len, i;
+	FILE *f;
+
+	table = strstr(readme, header);
+	if (table == NULL)
+		fail_msg("README has no table starting with:\n%s", header);
+	table += strlen(header);
+	end = strstr(table, "\n\n");
+	assert_non_null(end);
+	end[1] = '\0';
+	f = open_memstream(&want, &len);
+	for (i = 0; i < n; i++)
+		row(f, i);
+	fclose(f);
+	if (strcmp(table, want) != 0) {
+		/* Both in full: cmocka's messages would cut them short. */
+		fprintf(stderr, "README:\n%s\nthe program's:\n%s", table, want);
+		fail_msg("README's table is not the program's");
+	}
+	free(want);
+	free(readme);
 }
 
 /* Whether v has the JSON Schema type name (jansson tells integers from reals). */

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -21,6 +22,8 @@
 char *t_tempdir(const char *name);
 /* rm -rf path; NULL is a no-op. */
 void t_rmtree(const char *path);
+/* Writes text to path (created or truncated). */
+void t_put(const char *path, const char *text);
 /* Writes text to dir/name (created or truncated); returns the path (caller frees). */
 char *t_write(const char *dir, const char *name, const char *text);
 /* The whole content of path, NUL-terminated (caller frees). */
@@ -35,6 +38,23 @@ char *t_source_dir(void);
  */
 char *t_source_file(const char *rel, size_t *len);
 char *t_shared_file(const char *rel, size_t *len);
+
+/* ---- config files ---- */
+
+/* The temp directory of the config tests, and the config.yaml in it most of them load. */
+extern char *t_cfgdir, *t_cfgpath;
+/*
+ * Group setup and teardown of the config tests: t_cfgdir made, and no
+ * ST2_PAGERDUTY_* variable left to override the files the tests write.
+ */
+int t_config_setup(void **state);
+int t_config_teardown(void **state);
+/* Writes yaml to t_cfgpath and loads it over a fresh config; problems gets what is wrong. */
+enum pd_err t_config_load(const char *yaml, struct pd_config **cfg, struct pd_strlist *problems);
+/* The config yaml makes; a single problem fails the test, showing them all. */
+struct pd_config *t_config_ok(const char *yaml);
+/* Prints yaml and its problems, to explain a failed assertion. */
+void t_config_dump(const char *yaml, const struct pd_strlist *problems);
 
 /* ---- case files (tests/data/: the inputs and answers tests share, as curl's tests/data) ---- */
 
@@ -87,6 +107,17 @@ void t_base_wait(struct event_base *, const int *count, int n);
 int64_t t_spool_int(const char *dir, const char *sql);
 /* Runs sql on the SQLite spool in dir. */
 void t_spool_exec(const char *dir, const char *sql);
+
+/* ---- README's tables that are the program's own tables written out ---- */
+
+/* Appends a row of a README table: each cell (NULL-terminated) escaped as Markdown needs. */
+void t_readme_row(FILE *f, const char *const *cells);
+/*
+ * Fails unless the rows of README's table that starts with header (its
+ * header and separator lines), up to the blank line after it, are exactly
+ * row(f, i) for every i below n, in that order: nothing missing, nothing more.
+ */
+void t_readme_table(const char *header, size_t n, void (*row)(FILE *, size_t));
 
 /* ---- what st2 would say ---- */
 

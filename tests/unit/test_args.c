@@ -1,6 +1,6 @@
 /*
  * test_args.c: st2 argument values -> typed JSON (actions/args.c). One table
- * holds the Python literal grammar of args_pyrepr and every parameter type
+ * holds the Python literal grammar of pyrepr_parse and every parameter type
  * in the forms st2's local-shell-script runner produces (stackstorm-api.md
  * 3.3): named arguments as str(value), so Python reprs for dicts and lists;
  * positional ones as compact JSON for objects, comma lists for arrays,
@@ -18,7 +18,7 @@
 
 #include "st2pd.h"
 
-#define PY       (-1) /* the case calls args_pyrepr, not args_value */
+#define PY       (-1) /* the case calls pyrepr_parse, not args_value */
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* One input and what must come out: JSON text, or a substring of the error. */
@@ -300,7 +300,7 @@ expected(const char *text)
 static json_t *
 convert(int type, const char *in, char **why)
 {
-	return type == PY ? args_pyrepr(in, why) : args_value((enum param_type)type, in, why);
+	return type == PY ? pyrepr_parse(in, why) : args_value((enum param_type)type, in, why);
 }
 
 /* Checks one result against want or err; prints and counts a mismatch. */
@@ -392,15 +392,15 @@ test_null_arguments(void **state)
 	assert_null(args_value(PT_STRING, NULL, &why));
 	assert_string_equal(why, "no value");
 	free(why);
-	assert_null(args_pyrepr(NULL, &why));
+	assert_null(pyrepr_parse(NULL, &why));
 	assert_string_equal(why, "no value");
 	free(why);
-	assert_null(args_pyrepr("[1,", NULL));
+	assert_null(pyrepr_parse("[1,", NULL));
 	assert_null(args_value(PT_INTEGER, "x", NULL));
 	v = args_value(PT_ARRAY, "a,b", NULL);
 	assert_int_equal(json_array_size(v), 2);
 	json_decref(v);
-	v = args_pyrepr("[1]", &why);
+	v = pyrepr_parse("[1]", &why);
 	assert_non_null(v);
 	assert_null(why); /* cleared on success */
 	json_decref(v);
@@ -429,7 +429,7 @@ test_depth(void **state)
 
 	for (i = 0; i < NELEM(pairs); i++) {
 		s = nested(64, pairs[i][0], pairs[i][1]);
-		v = args_pyrepr(s, &why);
+		v = pyrepr_parse(s, &why);
 		assert_non_null(v);
 		for (inner = v, d = 1; json_array_size(inner) == 1; d++)
 			inner = json_array_get(inner, 0);
@@ -439,25 +439,25 @@ test_depth(void **state)
 		free(s);
 
 		s = nested(65, pairs[i][0], pairs[i][1]);
-		assert_null(args_pyrepr(s, &why));
+		assert_null(pyrepr_parse(s, &why));
 		assert_string_equal(why, "at offset 64: nested deeper than 64 levels");
 		free(why);
 		free(s);
 
 		s = nested(100000, pairs[i][0], pairs[i][1]);
-		assert_null(args_pyrepr(s, &why));
+		assert_null(pyrepr_parse(s, &why));
 		assert_non_null(strstr(why, "nested deeper than 64 levels"));
 		free(why);
 		free(s);
 	}
 	/* Dicts nest through values and through (refused) keys alike. */
 	s = xstrdup("{'a': {'a': {'a': {'a': {'a': {'a': {'a': {'a': {'a': 1}}}}}}}}}");
-	v = args_pyrepr(s, &why);
+	v = pyrepr_parse(s, &why);
 	assert_non_null(v);
 	json_decref(v);
 	free(s);
 	s = nested(100000, '{', '}');
-	assert_null(args_pyrepr(s, &why));
+	assert_null(pyrepr_parse(s, &why));
 	assert_non_null(strstr(why, "nested deeper than 64 levels"));
 	free(why);
 	free(s);

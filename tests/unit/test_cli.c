@@ -13,62 +13,29 @@
 
 #include <cmocka.h>
 
-#include "st2pd.h"
+#include "testlib.h"
 
-#include "capture.h"
-
-/* The row README's command table has for an entry, '|' escaped as Markdown needs. */
-static char *
-readme_row(const struct cli_entry *e)
+/* Appends the row README's command table has for command i: synopsis, summary. */
+static void
+readme_command_row(FILE *f, size_t i)
 {
-	char *syn = cli_synopsis(e, 0), *row = NULL, *p;
-	size_t len = 0;
-	FILE *f = open_memstream(&row, &len);
+	char *syn = cli_synopsis(cli_commands[i], 0), *code = xasprintf("`%s`", syn);
 
-	fputs("| `", f);
-	for (p = syn; *p != '\0'; p++) {
-		if (*p == '|')
-			fputc('\\', f);
-		fputc(*p, f);
-	}
-	fprintf(f, "` | %s |\n", e->summary);
-	fclose(f);
+	t_readme_row(f, (const char *const[]){code, cli_commands[i]->summary, NULL});
+	free(code);
 	free(syn);
-	return row;
 }
 
 /* README's command table is the entries' rows, in their order, and nothing else. */
 static void
 test_readme_table(void **state)
 {
-	const char *src = getenv("PD_SOURCE_DIR");
-	char *path, *readme, *table, *end, *want = xstrdup(""), *row, *next;
-	size_t i, len;
+	size_t n = 0;
 
 	(void)state;
-	if (src == NULL)
-		skip();
-	path = xasprintf("%s/README.md", src);
-	assert_int_equal(read_file(path, &readme, &len), PD_OK);
-	table = strstr(readme, "| command | what it does |\n| --- | --- |\n");
-	assert_non_null(table);
-	table += strlen("| command | what it does |\n| --- | --- |\n");
-	end = strstr(table, "\n\n");
-	assert_non_null(end);
-	end[1] = '\0';
-	for (i = 0; cli_commands[i] != NULL; i++) {
-		row = readme_row(cli_commands[i]);
-		next = xasprintf("%s%s", want, row);
-		free(want);
-		free(row);
-		want = next;
-	}
-	if (strcmp(table, want) != 0)
-		fail_msg("README's command table is not the entries'.\nREADME:\n%s\nentries:\n%s",
-		         table, want);
-	free(want);
-	free(readme);
-	free(path);
+	while (cli_commands[n] != NULL)
+		n++;
+	t_readme_table("| command | what it does |\n| --- | --- |\n", n, readme_command_row);
 }
 
 /* --help: usage, summary, and every option of the entry, on stdout, exit 0. */
@@ -86,7 +53,7 @@ test_help_from_entries(void **state)
 		if (e->flags & (CLI_RAW | CLI_OWN_HELP))
 			continue; /* their handlers answer --help: run, spool */
 		argv[0] = (char *)e->name;
-		assert_int_equal(capture_run(e, 2, argv, NULL, &out, &err), 0);
+		assert_int_equal(t_run(e, argv + 1, NULL, &out, &err), 0);
 		want = xasprintf("usage: st2-pagerduty %s", e->name);
 		assert_non_null(strstr(out, want));
 		assert_non_null(strstr(out, e->summary));
@@ -114,15 +81,11 @@ test_parse_errors(void **state)
 	};
 	char *out, *err;
 	size_t i;
-	int argc;
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		for (argc = 0; cases[i][argc] != NULL; argc++)
-			;
-		assert_int_equal(
-		    capture_run(cli_find(cases[i][0]), argc, cases[i], NULL, &out, &err),
-		    pd_err_exit(PD_ERR_USAGE));
+		assert_int_equal(t_run(cli_find(cases[i][0]), cases[i] + 1, NULL, &out, &err),
+		                 pd_err_exit(PD_ERR_USAGE));
 		assert_non_null(strstr(err, "usage: st2-pagerduty "));
 		assert_non_null(strstr(err, cases[i][0]));
 		free(out);

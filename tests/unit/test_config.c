@@ -1,11 +1,12 @@
 /*
- * test_config.c: the config loader: defaults, the bundled example and demo
- * configs, the StackStorm pack's config, every validation rule with its
- * exact "file:line: key: reason", secrets from env and files, relative
- * paths, the keys each subcommand needs, redaction, and check-config.
+ * test_config.c: the config loader: defaults, every validation rule with
+ * its exact "file:line: key: reason", secrets from env and files, relative
+ * paths, the default path and the environment's overrides. What is checked
+ * after a load (the keys each subcommand needs, the shipped configs,
+ * redaction, check-config) is test_check_config.c.
  *
- * Config files are written under one mkdtemp directory, removed at the end.
- * The source tree (for the config/ YAML files) comes from $PD_SOURCE_DIR (ctest).
+ * Config files are written under one temp directory (tests/lib), removed
+ * at the end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,110 +22,7 @@
 
 #include <cmocka.h>
 
-#include "st2pd.h"
-#include "capture.h"
-
-static char *tmpdir;  /* mkdtemp, removed by the group teardown */
-static char *cfgpath; /* tmpdir/config.yaml, the file most tests load */
-
-/* Writes content to path (created or truncated). */
-static void
-write_text(const char *path, const char *content)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(content, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
-
-/* Loads yaml (written to cfgpath) over a fresh config. */
-static enum pd_err
-load(const char *yaml, struct pd_config **cfg, struct pd_strlist *problems)
-{
-	write_text(cfgpath, yaml);
-	*cfg = config_new();
-	problems->v = NULL;
-	problems->n = 0;
-	return config_load(*cfg, cfgpath, problems);
-}
-
-/* Prints the problems, to explain a failed assertion. */
-static void
-dump(const char *yaml, const struct pd_strlist *problems)
-{
-	size_t i;
-
-	print_message("yaml:\n%s\nproblems (%zu):\n", yaml, problems->n);
-	for (i = 0; i < problems->n; i++)
-		print_message("  %s\n", problems->v[i]);
-}
-
-/* Asserts that yaml loads with no problem at all. */
-static struct pd_config *
-load_ok(const char *yaml)
-{
-	struct pd_strlist problems;
-	struct pd_config *cfg;
-
-	if (load(yaml, &cfg, &problems) != PD_OK || problems.n != 0) {
-		dump(yaml, &problems);
-		fail_msg("expected no problem");
-	}
-	return cfg;
-}
-
-/* The source tree: $PD_SOURCE_DIR, else two levels above this file. */
-static char *
-source_dir(void)
-{
-	const char *env = getenv("PD_SOURCE_DIR");
-	const char *suffix = "/tests/unit/test_config.c";
-	size_t len = strlen(__FILE__);
-
-	if (env != NULL && *env != '\0')
-		return xstrdup(env);
-	assert_true(len > strlen(suffix) && __FILE__[0] == '/');
-	return xstrndup(__FILE__, len - strlen(suffix));
-}
-
-/* Removes one entry of the temp tree (nftw callback, depth first). */
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
-group_setup(void **state)
-{
-	char tmpl[] = "/tmp/test_config.XXXXXX";
-
-	(void)state;
-	if (mkdtemp(tmpl) == NULL)
-		return -1;
-	tmpdir = xstrdup(tmpl);
-	cfgpath = xasprintf("%s/config.yaml", tmpdir);
-	unsetenv("ST2_PAGERDUTY_CONFIG");
-	/* They override the file (test_env_overrides); other tests expect the file's values. */
-	unsetenv("ST2_PAGERDUTY_API_KEY");
-	unsetenv("ST2_PAGERDUTY_SERVICE_KEY");
-	unsetenv("ST2_PAGERDUTY_FROM_EMAIL");
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(cfgpath);
-	free(tmpdir);
-	return 0;
-}
+#include "testlib.h"
 
 /* config_new() holds every default of INTERFACE.md. */
 static void
@@ -179,8 +77,8 @@ test_empty_file(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof empties / sizeof empties[0]; i++) {
-		cfg = load_ok(empties[i]);
-		assert_string_equal(cfg->file, cfgpath);
+		cfg = t_config_ok(empties[i]);
+		assert_string_equal(cfg->file, t_cfgpath);
 		assert_int_equal(cfg->pd_timeout_ms, 10000);
 		assert_string_equal(cfg->webhook_listen.v[0], "127.0.0.1:8080");
 		assert_string_equal(cfg->spool_path, "/var/lib/st2-pagerduty/spool");
@@ -194,7 +92,7 @@ test_unreadable_file(void **state)
 {
 	struct pd_strlist problems = {NULL, 0};
 	struct pd_config *cfg = config_new();
-	char *missing = xasprintf("%s/missing.yaml", tmpdir);
+	char *missing = xasprintf("%s/missing.yaml", t_cfgdir);
 	char *want;
 
 	(void)state;
@@ -205,134 +103,13 @@ test_unreadable_file(void **state)
 	free(want);
 	strlist_free(&problems);
 
-	assert_int_equal(config_load(cfg, tmpdir, &problems), PD_ERR_CONFIG);
+	assert_int_equal(config_load(cfg, t_cfgdir, &problems), PD_ERR_CONFIG);
 	assert_int_equal(problems.n, 1);
-	want = xasprintf("%s: cannot read: %s", tmpdir, strerror(EISDIR));
+	want = xasprintf("%s: cannot read: %s", t_cfgdir, strerror(EISDIR));
 	assert_string_equal(problems.v[0], want);
 	free(want);
 	strlist_free(&problems);
 	free(missing);
-	config_free(cfg);
-}
-
-/* Whether text has a line "leaf:", indented, maybe commented out ("# leaf:"). */
-static int
-has_key_line(const char *text, const char *leaf)
-{
-	const char *p = text;
-	size_t len = strlen(leaf);
-
-	for (; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p != NULL ? p + 1 : NULL) {
-		while (*p == ' ')
-			p++;
-		if (strncmp(p, "# ", 2) == 0)
-			p += 2;
-		if (strncmp(p, leaf, len) == 0 && p[len] == ':')
-			return 1;
-	}
-	return 0;
-}
-
-/* config/example.yaml loads cleanly, satisfies every need, names every key. */
-static void
-test_example(void **state)
-{
-	struct pd_strlist problems = {NULL, 0};
-	struct pd_config *cfg = config_new();
-	char *src = source_dir(), *path, *text, *printed = NULL, *line, *next;
-	char *leaf;
-	size_t len, printed_len;
-	FILE *f;
-
-	(void)state;
-	path = xasprintf("%s/config/example.yaml", src);
-	if (config_load(cfg, path, &problems) != PD_OK) {
-		dump(path, &problems);
-		fail_msg("example.yaml has problems");
-	}
-	assert_int_equal(config_check_needs(
-	                     cfg, CONFIG_NEED_SERVE | CONFIG_NEED_ST2 | CONFIG_NEED_PD, &problems),
-	                 PD_OK);
-	assert_int_equal(problems.n, 0);
-	assert_string_equal(cfg->from_email, "ops@example.com");
-	assert_string_equal(cfg->st2_api_url, "https://st2.example.com/api");
-	assert_int_equal(cfg->webhook_secrets.n, 1);
-
-	/* Every key config_print shows is written in the example. */
-	assert_int_equal(read_file(path, &text, &len), PD_OK);
-	f = open_memstream(&printed, &printed_len);
-	config_print(cfg, f);
-	fclose(f);
-	for (line = printed; *line != '\0'; line = next + 1) {
-		next = strchr(line, '\n');
-		assert_non_null(next);
-		leaf = xstrndup(line, strcspn(line, " "));
-		if (strrchr(leaf, '.') != NULL)
-			memmove(leaf, strrchr(leaf, '.') + 1, strlen(strrchr(leaf, '.') + 1) + 1);
-		if (!has_key_line(text, leaf))
-			fail_msg("example.yaml lacks %s", leaf);
-		free(leaf);
-	}
-	free(printed);
-	free(text);
-	free(path);
-	free(src);
-	config_free(cfg);
-}
-
-/* config/demo.yaml serves without StackStorm, its paths taken from config/. */
-static void
-test_demo(void **state)
-{
-	struct pd_strlist problems = {NULL, 0};
-	struct pd_config *cfg = config_new();
-	char *src = source_dir(), *path, *want;
-
-	(void)state;
-	path = xasprintf("%s/config/demo.yaml", src);
-	if (config_load(cfg, path, &problems) != PD_OK) {
-		dump(path, &problems);
-		fail_msg("demo.yaml has problems");
-	}
-	assert_int_equal(config_check_needs(cfg, CONFIG_NEED_SERVE, &problems), PD_OK);
-	assert_int_equal(cfg->webhook_listen.n, 1);
-	assert_string_equal(cfg->webhook_listen.v[0], "127.0.0.1:8080");
-	assert_string_equal(cfg->webhook_path, "/webhooks/pagerduty");
-	assert_int_equal(cfg->webhook_secrets.n, 1);
-	assert_string_equal(cfg->webhook_secrets.v[0], "demo-secret-change-me");
-	assert_null(cfg->st2_api_url);
-	want = xasprintf("%s/demo/triggers.jsonl", src);
-	assert_string_equal(cfg->st2_sink_file, want);
-	free(want);
-	want = xasprintf("%s/demo/spool", src);
-	assert_string_equal(cfg->spool_path, want);
-	free(want);
-	assert_int_equal(cfg->spool_durability, DURABILITY_FSYNC);
-	assert_int_equal(cfg->log_level, LOG_INFO);
-	free(path);
-	free(src);
-	config_free(cfg);
-}
-
-/* The StackStorm pack's own config is a valid config for run. */
-static void
-test_pack_config(void **state)
-{
-	struct pd_strlist problems = {NULL, 0};
-	struct pd_config *cfg;
-
-	(void)state;
-	cfg = load_ok("---\napi_key: \"u+abcdefghijklmnopqrs\"\n"
-	              "service_key: 0123456789abcdef0123456789abcdef\ndebug: False\n");
-	assert_string_equal(cfg->api_key, "u+abcdefghijklmnopqrs");
-	assert_string_equal(cfg->service_key, "0123456789abcdef0123456789abcdef");
-	assert_int_equal(cfg->debug, 0);
-	assert_int_equal(config_check_needs(cfg, CONFIG_NEED_PD, &problems), PD_OK);
-	assert_int_equal(problems.n, 0);
-	config_free(cfg);
-
-	cfg = load_ok("api_key: k\nservice_key: s\ndebug: True\n");
-	assert_int_equal(cfg->debug, 1);
 	config_free(cfg);
 }
 
@@ -463,22 +240,23 @@ test_bad_cases(void **state)
 	struct pd_strlist problems;
 	struct pd_config *cfg;
 	const char *want, *got;
-	size_t i, flen = strlen(cfgpath), wlen;
+	size_t i, flen = strlen(t_cfgpath), wlen;
 	int ok;
 
 	(void)state;
 	for (i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
 		want = bad_cases[i].want;
 		wlen = strlen(want);
-		ok = load(bad_cases[i].yaml, &cfg, &problems) == PD_ERR_CONFIG && problems.n == 1;
+		ok = t_config_load(bad_cases[i].yaml, &cfg, &problems) == PD_ERR_CONFIG &&
+		     problems.n == 1;
 		got = problems.n > 0 ? problems.v[0] : "";
-		ok = ok && strncmp(got, cfgpath, flen) == 0;
+		ok = ok && strncmp(got, t_cfgpath, flen) == 0;
 		if (ok && want[wlen - 1] == '*')
 			ok = strncmp(got + flen, want, wlen - 1) == 0;
 		else if (ok)
 			ok = strcmp(got + flen, want) == 0;
 		if (!ok) {
-			dump(bad_cases[i].yaml, &problems);
+			t_config_dump(bad_cases[i].yaml, &problems);
 			fail_msg("case %zu: want FILE%s", i, want);
 		}
 		strlist_free(&problems);
@@ -495,9 +273,10 @@ test_second_document(void **state)
 	char *want;
 
 	(void)state;
-	assert_int_equal(load("debug: true\n---\ndebug: false\n", &cfg, &problems), PD_ERR_CONFIG);
+	assert_int_equal(t_config_load("debug: true\n---\ndebug: false\n", &cfg, &problems),
+	                 PD_ERR_CONFIG);
 	assert_int_equal(problems.n, 1);
-	want = xasprintf("%s:3: (top level): only one YAML document is allowed", cfgpath);
+	want = xasprintf("%s:3: (top level): only one YAML document is allowed", t_cfgpath);
 	assert_string_equal(problems.v[0], want);
 	free(want);
 	strlist_free(&problems);
@@ -511,44 +290,44 @@ test_good_values(void **state)
 	struct pd_config *cfg;
 
 	(void)state;
-	cfg = load_ok("debug: YES\n"
-	              "from_email: ops@example.com\n"
-	              "pagerduty:\n"
-	              "  api_url: https://api.eu.pagerduty.com/\n"
-	              "  events_url: HTTP://127.0.0.1:9000//\n"
-	              "  timeout_ms: 100\n"
-	              "  max_retries: 0\n"
-	              "webhook:\n"
-	              "  listen:\n"
-	              "    - 127.0.0.1:0\n"
-	              "    - 0.0.0.0:65535\n"
-	              "    - localhost:8080\n"
-	              "    - my-host.example.com:443\n"
-	              "    - \"[::1]:8080\"\n"
-	              "    - \"[::]:0\"\n"
-	              "  path: /hooks/pd\n"
-	              "  secrets: [\"one\", 'two', three]\n"
-	              "  max_body_bytes: 16777216\n"
-	              "  public_url: https://hooks.example.com/pd/\n"
-	              "  subscription_ids: [PSUB001, PSUB002]\n"
-	              "  reenable: yes\n"
-	              "st2:\n"
-	              "  api_url: http://127.0.0.1:9101\n"
-	              "  auth_token: tok\n"
-	              "  verify_tls: off\n"
-	              "spool:\n"
-	              "  durability: OS\n"
-	              "  max_events: 1000000000\n"
-	              "poll:\n"
-	              "  mode: Backfill\n"
-	              "  interval_s: 3600\n"
-	              "  lag_s: 0\n"
-	              "  backfill_max_s: 604800\n"
-	              "  service_ids: [PSVC001]\n"
-	              "  team_ids: [PT1, PT2]\n"
-	              "log:\n"
-	              "  level: Debug\n"
-	              "  format: json\n");
+	cfg = t_config_ok("debug: YES\n"
+	                  "from_email: ops@example.com\n"
+	                  "pagerduty:\n"
+	                  "  api_url: https://api.eu.pagerduty.com/\n"
+	                  "  events_url: HTTP://127.0.0.1:9000//\n"
+	                  "  timeout_ms: 100\n"
+	                  "  max_retries: 0\n"
+	                  "webhook:\n"
+	                  "  listen:\n"
+	                  "    - 127.0.0.1:0\n"
+	                  "    - 0.0.0.0:65535\n"
+	                  "    - localhost:8080\n"
+	                  "    - my-host.example.com:443\n"
+	                  "    - \"[::1]:8080\"\n"
+	                  "    - \"[::]:0\"\n"
+	                  "  path: /hooks/pd\n"
+	                  "  secrets: [\"one\", 'two', three]\n"
+	                  "  max_body_bytes: 16777216\n"
+	                  "  public_url: https://hooks.example.com/pd/\n"
+	                  "  subscription_ids: [PSUB001, PSUB002]\n"
+	                  "  reenable: yes\n"
+	                  "st2:\n"
+	                  "  api_url: http://127.0.0.1:9101\n"
+	                  "  auth_token: tok\n"
+	                  "  verify_tls: off\n"
+	                  "spool:\n"
+	                  "  durability: OS\n"
+	                  "  max_events: 1000000000\n"
+	                  "poll:\n"
+	                  "  mode: Backfill\n"
+	                  "  interval_s: 3600\n"
+	                  "  lag_s: 0\n"
+	                  "  backfill_max_s: 604800\n"
+	                  "  service_ids: [PSVC001]\n"
+	                  "  team_ids: [PT1, PT2]\n"
+	                  "log:\n"
+	                  "  level: Debug\n"
+	                  "  format: json\n");
 	assert_int_equal(cfg->debug, 1);
 	assert_string_equal(cfg->from_email, "ops@example.com");
 	assert_string_equal(cfg->pd_api_url, "https://api.eu.pagerduty.com");
@@ -584,14 +363,15 @@ test_good_values(void **state)
 	config_free(cfg);
 
 	/* A key or section with no value keeps its default. */
-	cfg = load_ok("api_key:\nst2:\n  api_url: ~\nwebhook:\n  listen: null\npoll:\n");
+	cfg = t_config_ok("api_key:\nst2:\n  api_url: ~\nwebhook:\n  listen: null\npoll:\n");
 	assert_null(cfg->api_key);
 	assert_null(cfg->st2_api_url);
 	assert_string_equal(cfg->webhook_listen.v[0], "127.0.0.1:8080");
 	config_free(cfg);
 
 	/* Quoted numbers and booleans are read as the key's type. */
-	cfg = load_ok("debug: \"on\"\npagerduty:\n  timeout_ms: \"250\"\nwebhook:\n  listen: []\n");
+	cfg = t_config_ok(
+	    "debug: \"on\"\npagerduty:\n  timeout_ms: \"250\"\nwebhook:\n  listen: []\n");
 	assert_int_equal(cfg->debug, 1);
 	assert_int_equal(cfg->pd_timeout_ms, 250);
 	assert_int_equal(cfg->webhook_listen.n, 0);
@@ -633,12 +413,12 @@ test_many_problems(void **state)
 
 	(void)state;
 	unsetenv("PD_TEST_NEVER_SET");
-	assert_int_equal(load(yaml, &cfg, &problems), PD_ERR_CONFIG);
+	assert_int_equal(t_config_load(yaml, &cfg, &problems), PD_ERR_CONFIG);
 	if (problems.n != sizeof want / sizeof want[0])
-		dump(yaml, &problems);
+		t_config_dump(yaml, &problems);
 	assert_int_equal(problems.n, sizeof want / sizeof want[0]);
 	for (i = 0; i < problems.n; i++) {
-		full = xasprintf("%s%s", cfgpath, want[i]);
+		full = xasprintf("%s%s", t_cfgpath, want[i]);
 		assert_string_equal(problems.v[i], full);
 		free(full);
 	}
@@ -658,9 +438,9 @@ test_env_secrets(void **state)
 	setenv("PD_TEST_API_KEY", "env-api-key", 1);
 	setenv("PD_TEST_HOOK", "env-hook-secret", 1);
 	setenv("PD_TEST_EMPTY", "", 1);
-	cfg = load_ok("api_key: {env: PD_TEST_API_KEY}\n"
-	              "service_key:\n  env: PD_TEST_EMPTY\n"
-	              "webhook:\n  secrets: [literal, {env: PD_TEST_HOOK}]\n");
+	cfg = t_config_ok("api_key: {env: PD_TEST_API_KEY}\n"
+	                  "service_key:\n  env: PD_TEST_EMPTY\n"
+	                  "webhook:\n  secrets: [literal, {env: PD_TEST_HOOK}]\n");
 	assert_string_equal(cfg->api_key, "env-api-key");
 	assert_string_equal(cfg->service_key, "");
 	assert_int_equal(cfg->webhook_secrets.n, 2);
@@ -670,11 +450,12 @@ test_env_secrets(void **state)
 
 	unsetenv("PD_TEST_HOOK");
 	assert_int_equal(
-	    load("webhook:\n  secrets:\n    - ok\n    - {env: PD_TEST_HOOK}\n", &cfg, &problems),
+	    t_config_load("webhook:\n  secrets:\n    - ok\n    - {env: PD_TEST_HOOK}\n", &cfg,
+	                  &problems),
 	    PD_ERR_CONFIG);
 	assert_int_equal(problems.n, 1);
 	want = xasprintf("%s:4: webhook.secrets: environment variable PD_TEST_HOOK is not set",
-	                 cfgpath);
+	                 t_cfgpath);
 	assert_string_equal(problems.v[0], want);
 	free(want);
 	strlist_free(&problems);
@@ -682,12 +463,13 @@ test_env_secrets(void **state)
 	/* Set but empty is no webhook secret either. */
 	setenv("PD_TEST_HOOK", "", 1);
 	assert_int_equal(
-	    load("webhook:\n  secrets:\n    - ok\n    - {env: PD_TEST_HOOK}\n", &cfg, &problems),
+	    t_config_load("webhook:\n  secrets:\n    - ok\n    - {env: PD_TEST_HOOK}\n", &cfg,
+	                  &problems),
 	    PD_ERR_CONFIG);
 	assert_int_equal(problems.n, 1);
 	want = xasprintf("%s:4: webhook.secrets: an empty secret would accept requests anyone can "
 	                 "sign",
-	                 cfgpath);
+	                 t_cfgpath);
 	assert_string_equal(problems.v[0], want);
 	free(want);
 	strlist_free(&problems);
@@ -703,16 +485,16 @@ test_file_secrets(void **state)
 {
 	struct pd_strlist problems;
 	struct pd_config *cfg;
-	char *keyfile = xasprintf("%s/pd.key", tmpdir);
+	char *keyfile = xasprintf("%s/pd.key", t_cfgdir);
 	char *yaml, *want, *cwd = getcwd(NULL, 0);
 
 	(void)state;
 	assert_non_null(cwd);
-	write_text(keyfile, "file-api-key\r\n\n");
+	t_put(keyfile, "file-api-key\r\n\n");
 	yaml = xasprintf("api_key: {file: %s}\nst2:\n  api_key: {file: pd.key}\n", keyfile);
 	/* A working directory elsewhere must not matter. */
 	assert_int_equal(chdir("/"), 0);
-	cfg = load_ok(yaml);
+	cfg = t_config_ok(yaml);
 	assert_int_equal(chdir(cwd), 0);
 	assert_string_equal(cfg->api_key, "file-api-key");
 	assert_string_equal(cfg->st2_api_key, "file-api-key");
@@ -720,15 +502,16 @@ test_file_secrets(void **state)
 	free(yaml);
 
 	/* Only trailing newlines go; inner ones and spaces stay. */
-	write_text(keyfile, " a\nb \n");
-	cfg = load_ok("webhook:\n  secrets: [{file: pd.key}]\n");
+	t_put(keyfile, " a\nb \n");
+	cfg = t_config_ok("webhook:\n  secrets: [{file: pd.key}]\n");
 	assert_string_equal(cfg->webhook_secrets.v[0], " a\nb ");
 	config_free(cfg);
 
-	assert_int_equal(load("debug: false\nservice_key: {file: absent.key}\n", &cfg, &problems),
-	                 PD_ERR_CONFIG);
+	assert_int_equal(
+	    t_config_load("debug: false\nservice_key: {file: absent.key}\n", &cfg, &problems),
+	    PD_ERR_CONFIG);
 	assert_int_equal(problems.n, 1);
-	want = xasprintf("%s:2: service_key: cannot read %s/absent.key: %s", cfgpath, tmpdir,
+	want = xasprintf("%s:2: service_key: cannot read %s/absent.key: %s", t_cfgpath, t_cfgdir,
 	                 strerror(ENOENT));
 	assert_string_equal(problems.v[0], want);
 	free(want);
@@ -746,28 +529,28 @@ test_relative_paths(void **state)
 {
 	struct pd_strlist problems = {NULL, 0};
 	struct pd_config *cfg;
-	char *sub = xasprintf("%s/sub", tmpdir), *path, *want, *real;
+	char *sub = xasprintf("%s/sub", t_cfgdir), *path, *want, *real;
 	char *cwd = getcwd(NULL, 0);
 
 	(void)state;
 	assert_non_null(cwd);
 	assert_int_equal(mkdir(sub, 0700), 0);
 	path = xasprintf("%s/config.yaml", sub);
-	write_text(path, "spool:\n  path: ./spool/\nst2:\n  sink_file: ../out/t.jsonl\n");
+	t_put(path, "spool:\n  path: ./spool/\nst2:\n  sink_file: ../out/t.jsonl\n");
 	cfg = config_new();
 	assert_int_equal(config_load(cfg, path, &problems), PD_OK);
-	want = xasprintf("%s/sub/spool", tmpdir);
+	want = xasprintf("%s/sub/spool", t_cfgdir);
 	assert_string_equal(cfg->spool_path, want);
 	free(want);
-	want = xasprintf("%s/out/t.jsonl", tmpdir);
+	want = xasprintf("%s/out/t.jsonl", t_cfgdir);
 	assert_string_equal(cfg->st2_sink_file, want);
 	free(want);
 	config_free(cfg);
 
 	/* A relative config path: resolved against the working directory once. */
-	real = realpath(tmpdir, NULL);
+	real = realpath(t_cfgdir, NULL);
 	assert_non_null(real);
-	assert_int_equal(chdir(tmpdir), 0);
+	assert_int_equal(chdir(t_cfgdir), 0);
 	cfg = config_new();
 	assert_int_equal(config_load(cfg, "sub/config.yaml", &problems), PD_OK);
 	assert_int_equal(chdir(cwd), 0);
@@ -781,7 +564,7 @@ test_relative_paths(void **state)
 	config_free(cfg);
 
 	/* Absolute paths are kept as written. */
-	write_text(path, "spool:\n  path: /srv/pd//spool\nst2:\n  sink_file: /x/../t.jsonl\n");
+	t_put(path, "spool:\n  path: /srv/pd//spool\nst2:\n  sink_file: /x/../t.jsonl\n");
 	cfg = config_new();
 	assert_int_equal(config_load(cfg, path, &problems), PD_OK);
 	assert_string_equal(cfg->spool_path, "/srv/pd//spool");
@@ -796,133 +579,6 @@ test_relative_paths(void **state)
 	free(cwd);
 }
 
-/* Asserts the problems of check_needs, after "FILE". */
-static void
-assert_needs(const char *yaml, int needs, const char *const *want, size_t nwant)
-{
-	struct pd_strlist problems = {NULL, 0};
-	struct pd_config *cfg = load_ok(yaml);
-	char *full;
-	size_t i;
-
-	assert_int_equal(config_check_needs(cfg, needs, &problems),
-	                 nwant > 0 ? PD_ERR_CONFIG : PD_OK);
-	if (problems.n != nwant)
-		dump(yaml, &problems);
-	assert_int_equal(problems.n, nwant);
-	for (i = 0; i < nwant; i++) {
-		full = xasprintf("%s%s", cfgpath, want[i]);
-		assert_string_equal(problems.v[i], full);
-		free(full);
-	}
-	strlist_free(&problems);
-	config_free(cfg);
-}
-
-/* What serve, register and run each require. */
-static void
-test_check_needs(void **state)
-{
-	static const char *const no_secret[] = {
-	    ": webhook.secrets: required by serve but not set (unless poll.mode is only)"};
-	static const char *const serve_cred[] = {
-	    ": st2.api_key: required by serve but not set (or set st2.auth_token)"};
-	static const char *const poll_key[] = {
-	    ": api_key: required by serve when poll.mode is backfill"};
-	static const char *const st2_all[] = {
-	    ": st2.api_url: required by register but not set",
-	    ": st2.api_key: required by register but not set (or set st2.auth_token)"};
-	static const char *const st2_cred[] = {
-	    ": st2.api_key: required by register but not set (or set st2.auth_token)"};
-	static const char *const no_api_key[] = {": api_key: required by run and poll but not set"};
-	struct pd_strlist problems = {NULL, 0};
-	struct pd_config *cfg;
-
-	(void)state;
-	assert_needs("", CONFIG_NEED_NONE, NULL, 0);
-	assert_needs("", CONFIG_NEED_SERVE, no_secret, 1);
-	assert_needs("webhook:\n  secrets: []\n", CONFIG_NEED_SERVE, no_secret, 1);
-	assert_needs("webhook:\n  secrets: [s]\n", CONFIG_NEED_SERVE, NULL, 0);
-	assert_needs("webhook:\n  secrets: [s]\nst2:\n  api_url: http://st2\n", CONFIG_NEED_SERVE,
-	             serve_cred, 1);
-	assert_needs("webhook:\n  secrets: [s]\nst2:\n  api_url: http://st2\n  auth_token: t\n",
-	             CONFIG_NEED_SERVE, NULL, 0);
-	/* The sensor reads PagerDuty: serve needs the API key when it polls. */
-	assert_needs("webhook:\n  secrets: [s]\npoll:\n  mode: backfill\n", CONFIG_NEED_SERVE,
-	             poll_key, 1);
-	assert_needs("api_key: k\nwebhook:\n  secrets: [s]\npoll:\n  mode: backfill\n",
-	             CONFIG_NEED_SERVE, NULL, 0);
-	/* Polling only, no webhook secret is needed (the receiver then answers 401). */
-	assert_needs("api_key: k\npoll:\n  mode: only\n", CONFIG_NEED_SERVE, NULL, 0);
-	assert_needs("poll:\n  mode: only\n", CONFIG_NEED_SERVE,
-	             (const char *const[]){": api_key: required by serve when poll.mode is only"},
-	             1);
-	/* poll.mode only matters to serve. */
-	assert_needs("poll:\n  mode: only\n", CONFIG_NEED_PD | CONFIG_NEED_ST2,
-	             (const char *const[]){st2_all[0], st2_all[1], no_api_key[0]}, 3);
-	assert_needs("", CONFIG_NEED_ST2, st2_all, 2);
-	assert_needs("st2:\n  api_url: https://st2/api\n", CONFIG_NEED_ST2, st2_cred, 1);
-	assert_needs("st2:\n  api_url: https://st2/api\n", CONFIG_NEED_ST2 | CONFIG_NEED_SERVE,
-	             (const char *const[]){no_secret[0], st2_cred[0]}, 2);
-	assert_needs("st2:\n  api_url: https://st2/api\n  api_key: k\n", CONFIG_NEED_ST2, NULL, 0);
-	assert_needs("service_key: s\n", CONFIG_NEED_PD, no_api_key, 1);
-	assert_needs("api_key: \"\"\n", CONFIG_NEED_PD, no_api_key, 1);
-	assert_needs("api_key: k\n", CONFIG_NEED_PD, NULL, 0);
-
-	/* Never loaded: the problems still say where they come from. */
-	cfg = config_new();
-	assert_int_equal(config_check_needs(cfg, CONFIG_NEED_PD, &problems), PD_ERR_CONFIG);
-	assert_string_equal(problems.v[0],
-	                    "(defaults): api_key: required by run and poll but not set");
-	strlist_free(&problems);
-	config_free(cfg);
-}
-
-/* config_print shows every value but never a secret's. */
-static void
-test_print_redacts(void **state)
-{
-	static const char *const secrets[] = {"lit-api-key-123", "env-service-key-456",
-	                                      "file-hook-secret-789", "lit-hook-secret-000",
-	                                      "st2-token-abc"};
-	struct pd_config *cfg;
-	char *keyfile = xasprintf("%s/hook.key", tmpdir), *out = NULL;
-	size_t len, i;
-	FILE *f;
-
-	(void)state;
-	write_text(keyfile, "file-hook-secret-789\n");
-	setenv("PD_TEST_SERVICE_KEY", "env-service-key-456", 1);
-	cfg =
-	    load_ok("api_key: lit-api-key-123\n"
-	            "service_key: {env: PD_TEST_SERVICE_KEY}\n"
-	            "webhook:\n  secrets: [{file: hook.key}, lit-hook-secret-000]\n"
-	            "st2:\n  api_url: https://st2.example.com/api/\n  auth_token: st2-token-abc\n");
-	f = open_memstream(&out, &len);
-	config_print(cfg, f);
-	fclose(f);
-	for (i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
-		if (strstr(out, secrets[i]) != NULL)
-			fail_msg("config_print shows %s:\n%s", secrets[i], out);
-	}
-	assert_true(strncmp(out, "api_key                  (set)\n", 31) == 0);
-	assert_non_null(strstr(out, "\nservice_key              (set)\n"));
-	assert_non_null(strstr(out, "\nwebhook.secrets          (2 set)\n"));
-	assert_non_null(strstr(out, "\nst2.api_key              (unset)\n"));
-	assert_non_null(strstr(out, "\nst2.auth_token           (set)\n"));
-	assert_non_null(strstr(out, "\nst2.api_url              https://st2.example.com/api\n"));
-	assert_non_null(strstr(out, "\nwebhook.listen           127.0.0.1:8080\n"));
-	assert_non_null(strstr(out, "\npagerduty.timeout_ms     10000\n"));
-	assert_non_null(strstr(out, "\nspool.durability         fsync\n"));
-	assert_non_null(strstr(out, "\nst2.verify_tls           true\n"));
-	assert_non_null(strstr(out, "\nfrom_email               (unset)\n"));
-	free(out);
-	config_free(cfg);
-	unsetenv("PD_TEST_SERVICE_KEY");
-	unlink(keyfile);
-	free(keyfile);
-}
-
 /* $ST2_PAGERDUTY_CONFIG when set and not empty, else /etc. */
 static void
 test_default_path(void **state)
@@ -935,87 +591,6 @@ test_default_path(void **state)
 	setenv("ST2_PAGERDUTY_CONFIG", "/srv/pd.yaml", 1);
 	assert_string_equal(config_default_path(), "/srv/pd.yaml");
 	unsetenv("ST2_PAGERDUTY_CONFIG");
-}
-
-/* Runs check-config with stdout and stderr captured. */
-static int
-run_check_config(int argc, char **argv, char **out, char **err)
-{
-	return capture_run(&cmd_check_config_entry, argc, argv, NULL, out, err);
-}
-
-/* check-config: the effective config and "FILE: ok", or every problem. */
-static void
-test_cmd_check_config(void **state)
-{
-	char *out, *err, *want, *missing = xasprintf("%s/missing.yaml", tmpdir);
-	char *ok_argv[] = {"check-config", "-c", cfgpath, NULL};
-	char *run_argv[] = {"check-config", "--for", "run", "-c", cfgpath, NULL};
-	char *bad_for[] = {"check-config", "--for", "nothing", "-c", cfgpath, NULL};
-	char *extra[] = {"check-config", "-c", cfgpath, "surplus", NULL};
-	char *missing_argv[] = {"check-config", "-c", missing, NULL};
-	char *env_argv[] = {"check-config", NULL};
-
-	(void)state;
-	write_text(cfgpath, "api_key: secret-value-xyz\nwebhook:\n  secrets: [hook-secret-xyz]\n");
-	chmod(cfgpath, 0600); /* literal secrets: test_mode_warning has the 0644 case */
-	assert_int_equal(run_check_config(3, ok_argv, &out, &err), 0);
-	assert_string_equal(err, "");
-	want = xasprintf("\n%s: ok\n", cfgpath);
-	assert_non_null(strstr(out, want));
-	assert_int_equal(strlen(strstr(out, want)), strlen(want));
-	assert_non_null(strstr(out, "\nwebhook.secrets          (1 set)\n"));
-	assert_null(strstr(out, "xyz"));
-	free(want);
-	free(out);
-	free(err);
-
-	/* Through $ST2_PAGERDUTY_CONFIG when there is no -c. */
-	setenv("ST2_PAGERDUTY_CONFIG", cfgpath, 1);
-	assert_int_equal(run_check_config(1, env_argv, &out, &err), 0);
-	unsetenv("ST2_PAGERDUTY_CONFIG");
-	want = xasprintf("%s: ok\n", cfgpath);
-	assert_non_null(strstr(out, want));
-	free(want);
-	free(out);
-	free(err);
-
-	write_text(cfgpath, "webhook:\n  secrets: [s]\nlog:\n  level: loud\nextra: 1\n");
-	assert_int_equal(run_check_config(3, ok_argv, &out, &err), pd_err_exit(PD_ERR_CONFIG));
-	assert_string_equal(out, "");
-	want = xasprintf("%s:4: log.level: bad value \"loud\" (one of: error, warn, info, debug)\n"
-	                 "%s:5: extra: unknown key\n",
-	                 cfgpath, cfgpath);
-	assert_string_equal(err, want);
-	free(want);
-	free(out);
-	free(err);
-
-	write_text(cfgpath, "webhook:\n  secrets: [s]\n");
-	assert_int_equal(run_check_config(5, run_argv, &out, &err), pd_err_exit(PD_ERR_CONFIG));
-	want = xasprintf("%s: api_key: required by run and poll but not set\n", cfgpath);
-	assert_string_equal(err, want);
-	free(want);
-	free(out);
-	free(err);
-
-	/* A missing file is one problem, not a list of missing keys. */
-	assert_int_equal(run_check_config(3, missing_argv, &out, &err), pd_err_exit(PD_ERR_CONFIG));
-	want = xasprintf("%s: cannot read: %s\n", missing, strerror(ENOENT));
-	assert_string_equal(err, want);
-	free(want);
-	free(out);
-	free(err);
-
-	assert_int_equal(run_check_config(5, bad_for, &out, &err), pd_err_exit(PD_ERR_USAGE));
-	assert_non_null(strstr(err, "--for: unknown \"nothing\""));
-	free(out);
-	free(err);
-	assert_int_equal(run_check_config(4, extra, &out, &err), pd_err_exit(PD_ERR_USAGE));
-	assert_non_null(strstr(err, "unexpected argument \"surplus\""));
-	free(out);
-	free(err);
-	free(missing);
 }
 
 /*
@@ -1034,7 +609,8 @@ test_env_overrides(void **state)
 	setenv("ST2_PAGERDUTY_API_KEY", "env-api-key", 1);
 	setenv("ST2_PAGERDUTY_SERVICE_KEY", "env-service-key", 1);
 	setenv("ST2_PAGERDUTY_FROM_EMAIL", "env@example.com", 1);
-	cfg = load_ok("api_key: file-key\nservice_key: file-service\nfrom_email: f@example.com\n");
+	cfg = t_config_ok(
+	    "api_key: file-key\nservice_key: file-service\nfrom_email: f@example.com\n");
 	assert_string_equal(cfg->api_key, "env-api-key");
 	assert_string_equal(cfg->service_key, "env-service-key");
 	assert_string_equal(cfg->from_email, "env@example.com");
@@ -1043,7 +619,7 @@ test_env_overrides(void **state)
 	/* Empty is what st2 renders for a key missing from the pack config: the file's stays. */
 	setenv("ST2_PAGERDUTY_API_KEY", "", 1);
 	unsetenv("ST2_PAGERDUTY_SERVICE_KEY");
-	cfg = load_ok("api_key: file-key\nservice_key: file-service\n");
+	cfg = t_config_ok("api_key: file-key\nservice_key: file-service\n");
 	assert_string_equal(cfg->api_key, "file-key");
 	assert_string_equal(cfg->service_key, "file-service");
 	assert_string_equal(cfg->from_email, "env@example.com");
@@ -1052,7 +628,7 @@ test_env_overrides(void **state)
 	/* Checked like the file: a From that is no email address is a problem naming the variable.
 	 */
 	setenv("ST2_PAGERDUTY_FROM_EMAIL", "nobody", 1);
-	assert_int_equal(load("debug: false\n", &cfg, &problems), PD_ERR_CONFIG);
+	assert_int_equal(t_config_load("debug: false\n", &cfg, &problems), PD_ERR_CONFIG);
 	assert_int_equal(problems.n, 1);
 	want = "$ST2_PAGERDUTY_FROM_EMAIL: from_email: \"nobody\": expected an email address";
 	assert_string_equal(problems.v[0], want);
@@ -1081,78 +657,17 @@ test_env_overrides(void **state)
 	config_free(cfg);
 }
 
-/*
- * A config every user may read, holding secrets as literals, is a warning
- * (issue: it gave none), naming the keys; not an error, and not for
- * secrets given as {env:} or {file:}, nor for a file only its owner reads.
- */
-static void
-test_mode_warning(void **state)
-{
-	char *argv[] = {"check-config", "-c", cfgpath, NULL};
-	char *out, *err;
-	struct pd_config *cfg;
-
-	(void)state;
-	setenv("PD_TEST_HOOK_SECRET", "from-env", 1);
-	write_text(cfgpath,
-	           "api_key: secret-value-xyz\nwebhook:\n  secrets: [hook-xyz, {env: "
-	           "PD_TEST_HOOK_SECRET}]\nst2:\n  auth_token: {env: PD_TEST_HOOK_SECRET}\n");
-	chmod(cfgpath, 0644);
-	assert_int_equal(run_check_config(3, argv, &out, &err), 0);
-	assert_non_null(strstr(err, "warning: "));
-	assert_non_null(strstr(err, "readable by every user"));
-	assert_non_null(strstr(err, "(api_key, webhook.secrets)"));
-	assert_null(strstr(err, "xyz"));
-	assert_null(strstr(err, "auth_token"));
-	free(out);
-	free(err);
-
-	/* A warning, not a problem: the load succeeds and keeps it for serve to log. */
-	cfg = load_ok("api_key: secret-value-xyz\n");
-	assert_int_equal(cfg->warnings.n, 1);
-	config_free(cfg);
-	write_text(cfgpath, "api_key: secret-value-xyz\nwebhook:\n  secrets: [hook-xyz]\n");
-
-	chmod(cfgpath, 0640);
-	assert_int_equal(run_check_config(3, argv, &out, &err), 0);
-	assert_string_equal(err, "");
-	free(out);
-	free(err);
-
-	write_text(cfgpath, "webhook:\n  secrets: [{env: PD_TEST_HOOK_SECRET}]\n");
-	chmod(cfgpath, 0644);
-	assert_int_equal(run_check_config(3, argv, &out, &err), 0);
-	assert_string_equal(err, "");
-	free(out);
-	free(err);
-	unsetenv("PD_TEST_HOOK_SECRET");
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_empty_file),
-	    cmocka_unit_test(test_unreadable_file),
-	    cmocka_unit_test(test_example),
-	    cmocka_unit_test(test_demo),
-	    cmocka_unit_test(test_pack_config),
-	    cmocka_unit_test(test_bad_cases),
-	    cmocka_unit_test(test_second_document),
-	    cmocka_unit_test(test_good_values),
-	    cmocka_unit_test(test_many_problems),
-	    cmocka_unit_test(test_env_secrets),
-	    cmocka_unit_test(test_env_overrides),
-	    cmocka_unit_test(test_file_secrets),
-	    cmocka_unit_test(test_relative_paths),
-	    cmocka_unit_test(test_check_needs),
-	    cmocka_unit_test(test_print_redacts),
-	    cmocka_unit_test(test_default_path),
-	    cmocka_unit_test(test_cmd_check_config),
-	    cmocka_unit_test(test_mode_warning),
+	    cmocka_unit_test(test_defaults),        cmocka_unit_test(test_empty_file),
+	    cmocka_unit_test(test_unreadable_file), cmocka_unit_test(test_bad_cases),
+	    cmocka_unit_test(test_second_document), cmocka_unit_test(test_good_values),
+	    cmocka_unit_test(test_many_problems),   cmocka_unit_test(test_env_secrets),
+	    cmocka_unit_test(test_file_secrets),    cmocka_unit_test(test_relative_paths),
+	    cmocka_unit_test(test_default_path),    cmocka_unit_test(test_env_overrides),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, t_config_setup, t_config_teardown);
 }
