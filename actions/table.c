@@ -959,6 +959,24 @@ static const struct action_param p_id_webhook[] = {
     P_END,
 };
 
+static const struct action_param p_audit_find[] = {
+    P_MAX,
+    P("since", PT_STRING, PW_QUERY, 0, "Start of the date range (ISO 8601); PagerDuty's "
+      "default is 24 hours ago, and a range spans 31 days at most."),
+    P_UNTIL,
+    P("root_resource_types", PT_ARRAY, PW_QUERY, 0, "Only changes to these kinds of resource.",
+      .enums = E("users", "teams", "schedules", "escalation_policies", "services",
+                 "ip_allow_lists")),
+    P("actor_type", PT_STRING, PW_QUERY, 0, "Only changes made by this kind of actor.",
+      .enums = E("user_reference", "api_key_reference", "app_reference")),
+    P("actor_id", PT_STRING, PW_QUERY, 0, "Only changes made by this actor (needs actor_type)."),
+    P("method_type", PT_STRING, PW_QUERY, 0, "Only changes made this way.",
+      .enums = E("browser", "oauth", "api_token", "identity_provider", "other")),
+    P("actions", PT_ARRAY, PW_QUERY, 0, "Only these kinds of change.",
+      .enums = E("create", "update", "delete")),
+    P_END,
+};
+
 static const struct action_param p_webhook_list[] = {
     P_MAX,
     P("filter_type", PT_STRING, PW_QUERY, 0, "Only subscriptions of this scope.",
@@ -970,6 +988,7 @@ static const struct action_param p_webhook_list[] = {
 /* clang-format off */
 #define A(n, desc, m, p, ...) {.name = n, .description = desc, .method = m, .path = p, __VA_ARGS__}
 #define PAGED(coll) .flags = ACT_PAGED, .collection = coll, .shape = AS_LIST
+#define CURSOR(coll) .flags = ACT_CURSOR, .collection = coll, .shape = AS_LIST
 #define KEY(k)      .shape = AS_KEY, .key = k
 #define FROM_EX     "--from_email=oncall@example.com"
 /* clang-format on */
@@ -981,6 +1000,11 @@ const struct action action_table[] = {
       .body = "{\"alert\": {\"type\": \"alert\", \"status\": \"resolved\"}}",
       .params = p_alert_resolve,
       .example = EX(FROM_EX, "--entity_id=PT4KHLK", "--resource_id=PEYSGVF")),
+    A("audit.find", "Find audit records: who changed which user, team, schedule, escalation "
+      "policy or service, when and how.", "GET", "/audit/records", CURSOR("records"),
+      .params = p_audit_find,
+      .example = EX("--since=2026-11-01T00:00:00Z", "--root_resource_types=['services']",
+                    "--actions=['update', 'delete']", "--maximum=50")),
     A("escalation_policy.create", "Create an escalation policy.", "POST", "/escalation_policies",
       KEY("escalation_policy"), .wrap = "escalation_policy", .schema = f_escalation_policy,
       .params = p_ep_create,

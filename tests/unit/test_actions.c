@@ -64,7 +64,8 @@ static const char *const new_names[] = {"event.trigger",
                                         "webhook_subscription.list",
                                         "webhook_subscription.delete",
                                         "webhook_subscription.ping",
-                                        "oncall.who"};
+                                        "oncall.who",
+                                        "audit.find"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
