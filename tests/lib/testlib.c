@@ -361,6 +361,15 @@ t_stderr_of(void (*fn)(void *), void *arg)
 	return out;
 }
 
+void
+t_contains(const char *text, const char *const *wants)
+{
+	for (; *wants != NULL; wants++) {
+		if (strstr(text, *wants) == NULL)
+			fail_msg("\"%s\" is not in:\n%s", *wants, text);
+	}
+}
+
 json_t *
 t_json(const char *text)
 {

@@ -85,6 +85,9 @@ int t_run(const struct cli_entry *cmd, char *const *args, const char *stdin_path
           char **err);
 /* What fn(arg) wrote to stderr (caller frees). */
 char *t_stderr_of(void (*fn)(void *), void *arg);
+/* Fails unless text holds every string of wants (NULL-terminated), naming the first missing. */
+void t_contains(const char *text, const char *const *wants);
+#define T_ALL(...) ((const char *const[]){__VA_ARGS__, NULL})
 /* text parsed as JSON (caller decrefs); a parse error fails the test, showing text. */
 json_t *t_json(const char *text);
 /* Newlines in s. */

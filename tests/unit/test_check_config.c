@@ -252,16 +252,14 @@ test_print_redacts(void **state)
 			fail_msg("config_print shows %s:\n%s", secrets[i], out);
 	}
 	assert_true(strncmp(out, "api_key                  (set)\n", 31) == 0);
-	assert_non_null(strstr(out, "\nservice_key              (set)\n"));
-	assert_non_null(strstr(out, "\nwebhook.secrets          (2 set)\n"));
-	assert_non_null(strstr(out, "\nst2.api_key              (unset)\n"));
-	assert_non_null(strstr(out, "\nst2.auth_token           (set)\n"));
-	assert_non_null(strstr(out, "\nst2.api_url              https://st2.example.com/api\n"));
-	assert_non_null(strstr(out, "\nwebhook.listen           127.0.0.1:8080\n"));
-	assert_non_null(strstr(out, "\npagerduty.timeout_ms     10000\n"));
-	assert_non_null(strstr(out, "\nspool.durability         fsync\n"));
-	assert_non_null(strstr(out, "\nst2.verify_tls           true\n"));
-	assert_non_null(strstr(out, "\nfrom_email               (unset)\n"));
+	t_contains(
+	    out,
+	    T_ALL("\nservice_key              (set)\n", "\nwebhook.secrets          (2 set)\n",
+	          "\nst2.api_key              (unset)\n", "\nst2.auth_token           (set)\n",
+	          "\nst2.api_url              https://st2.example.com/api\n",
+	          "\nwebhook.listen           127.0.0.1:8080\n",
+	          "\npagerduty.timeout_ms     10000\n", "\nspool.durability         fsync\n",
+	          "\nst2.verify_tls           true\n", "\nfrom_email               (unset)\n"));
 	free(out);
 	config_free(cfg);
 	unsetenv("PD_TEST_SERVICE_KEY");

@@ -33,82 +33,96 @@ assert_no_tmp(void)
 	closedir(d);
 }
 
+/*
+ * One edit: a file (before), the secret added, and the file after, or the
+ * reason it was refused (the file then left as it was). A NULL before is a
+ * file that does not exist; link, a symbolic link to before.
+ */
+#define EDITS(w, b, a)                                                                             \
+	{                                                                                          \
+		.what = w, .before = b, .after = a                                                 \
+	}
+#define REFUSED(w, b, reason, ...)                                                                 \
+	{                                                                                          \
+		.what = w, .before = b, .refused = reason, __VA_ARGS__                             \
+	}
+static const struct edit_row {
+	const char *what;
+	const char *before;
+	const char *after;
+	const char *refused;
+	int link;
+} edit_rows[] = {
+    EDITS("a block list: a line after its last item, same indentation, comments kept",
+          "# my config\napi_key: k\nwebhook:\n  secrets:\n  - \"old\"   # the first\n"
+          "  - {env: HOME}\n  path: /hook\nlog:\n  level: warn\n",
+          "# my config\napi_key: k\nwebhook:\n  secrets:\n  - \"old\"   # the first\n"
+          "  - {env: HOME}\n  - \"n\\\"ew\"\n  path: /hook\nlog:\n  level: warn\n"),
+    EDITS("an indented list, the last line without a newline", "webhook:\n  secrets:\n    - a",
+          "webhook:\n  secrets:\n    - a\n    - \"n\\\"ew\"\n"),
+    EDITS("no webhook section: one is appended", "api_key: k\nfrom_email: a@example.com\n",
+          "api_key: k\nfrom_email: a@example.com\nwebhook:\n  secrets:\n    - \"n\\\"ew\"\n"),
+    REFUSED("a flow list", "webhook:\n  secrets: [a, b]\n", "not a block list"),
+    REFUSED("no list", "webhook:\n  path: /x\n", "no secrets list"),
+    REFUSED("a JSON-style file", "{\"api_key\": \"k\"}\n", "block mapping"),
+    REFUSED("a symbolic link", "api_key: k\n", "symbolic link", .link = 1),
+    REFUSED("a file that does not load", "webhook:\n  secrets:\n    - a\nbogus_key: 1\n",
+            "does not load"),
+    REFUSED("a missing file", NULL, "not changed"),
+};
+
 /* webhook_subscription.create --write_config: only safe edits, verified before rename. */
 static void
 test_config_add_secret(void **state)
 {
+	const struct edit_row *r;
 	struct stat st;
-	char *path, *got, *why, *link;
+	char *name, *path, *got, *why;
+	size_t i;
 
 	(void)state;
-	/* A block list: a line after its last item, same indentation, comments kept. */
-	path = t_write(t_cfgdir, "list.yaml",
-	               "# my config\napi_key: k\nwebhook:\n  secrets:\n"
-	               "  - \"old\"   # the first\n  - {env: HOME}\n"
-	               "  path: /hook\nlog:\n  level: warn\n");
-	assert_int_equal(chmod(path, 0640), 0);
-	assert_int_equal(config_add_secret(path, "n\"ew", &why), PD_OK);
-	got = t_slurp(path);
-	assert_string_equal(got, "# my config\napi_key: k\nwebhook:\n  secrets:\n"
-	                         "  - \"old\"   # the first\n  - {env: HOME}\n  - \"n\\\"ew\"\n"
-	                         "  path: /hook\nlog:\n  level: warn\n");
-	free(got);
-	assert_int_equal(stat(path, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0640);
-	free(path);
-
-	/* Indented list, last line without a newline. */
-	path = t_write(t_cfgdir, "eof.yaml", "webhook:\n  secrets:\n    - a");
-	assert_int_equal(config_add_secret(path, "b", &why), PD_OK);
-	got = t_slurp(path);
-	assert_string_equal(got, "webhook:\n  secrets:\n    - a\n    - \"b\"\n");
-	free(got);
-	free(path);
-
-	/* No webhook section: one is appended. */
-	path = t_write(t_cfgdir, "none.yaml", "api_key: k\nfrom_email: a@example.com\n");
-	assert_int_equal(config_add_secret(path, "s3", &why), PD_OK);
-	got = t_slurp(path);
-	assert_string_equal(got, "api_key: k\nfrom_email: a@example.com\n"
-	                         "webhook:\n  secrets:\n    - \"s3\"\n");
-	free(got);
-	free(path);
-
-	/* Refused, the file untouched: flow list, no list, JSON-style file, symlink, bad file. */
-	path = t_write(t_cfgdir, "flow.yaml", "webhook:\n  secrets: [a, b]\n");
-	assert_int_equal(config_add_secret(path, "c", &why), PD_ERR_IO);
-	assert_non_null(strstr(why, "not a block list"));
-	free(why);
-	got = t_slurp(path);
-	assert_string_equal(got, "webhook:\n  secrets: [a, b]\n");
-	free(got);
-	free(path);
-	path = t_write(t_cfgdir, "nolist.yaml", "webhook:\n  path: /x\n");
-	assert_int_equal(config_add_secret(path, "c", &why), PD_ERR_IO);
-	assert_non_null(strstr(why, "no secrets list"));
-	free(why);
-	free(path);
-	path = t_write(t_cfgdir, "json.yaml", "{\"api_key\": \"k\"}\n");
-	assert_int_equal(config_add_secret(path, "c", &why), PD_ERR_IO);
-	assert_non_null(strstr(why, "block mapping"));
-	free(why);
-	link = xasprintf("%s/link.yaml", t_cfgdir);
-	assert_int_equal(symlink(path, link), 0);
-	assert_int_equal(config_add_secret(link, "c", &why), PD_ERR_IO);
-	assert_non_null(strstr(why, "symbolic link"));
-	free(why);
-	free(link);
-	free(path);
-	path = t_write(t_cfgdir, "bad.yaml", "webhook:\n  secrets:\n    - a\nbogus_key: 1\n");
-	assert_int_equal(config_add_secret(path, "c", &why), PD_ERR_IO);
-	assert_non_null(strstr(why, "does not load"));
-	free(why);
-	free(path);
-	path = xasprintf("%s/missing.yaml", t_cfgdir);
-	assert_int_equal(config_add_secret(path, "c", &why), PD_ERR_IO);
-	assert_non_null(strstr(why, "missing.yaml not changed"));
-	free(why);
-	free(path);
+	for (i = 0; i < sizeof edit_rows / sizeof edit_rows[0]; i++) {
+		r = &edit_rows[i];
+		print_message("%s\n", r->what);
+		name = xasprintf("edit%zu.yaml", i);
+		path = xasprintf("%s/%s", t_cfgdir, name);
+		if (r->before != NULL) {
+			t_put(path, r->before);
+			assert_int_equal(chmod(path, 0640), 0);
+		}
+		if (r->link) {
+			free(name);
+			name = xasprintf("link%zu.yaml", i);
+			got = path;
+			path = xasprintf("%s/%s", t_cfgdir, name);
+			assert_int_equal(symlink(got, path), 0);
+			free(got);
+		}
+		why = NULL;
+		if (r->after != NULL) {
+			if (config_add_secret(path, "n\"ew", &why) != PD_OK)
+				fail_msg("%s: refused: %s", r->what, why);
+			got = t_slurp(path);
+			assert_string_equal(got, r->after);
+			free(got);
+			/* The new file took the old one's mode. */
+			assert_int_equal(stat(path, &st), 0);
+			assert_int_equal(st.st_mode & 07777, 0640);
+		} else {
+			assert_int_equal(config_add_secret(path, "n\"ew", &why), PD_ERR_IO);
+			if (strstr(why, r->refused) == NULL || strstr(why, name) == NULL)
+				fail_msg("%s: \"%s\" does not say %s of %s", r->what, why,
+				         r->refused, name);
+			if (r->before != NULL) {
+				got = t_slurp(path);
+				assert_string_equal(got, r->before);
+				free(got);
+			}
+		}
+		free(why);
+		free(path);
+		free(name);
+	}
 	assert_no_tmp();
 }
 

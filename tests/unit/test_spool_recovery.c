@@ -283,134 +283,46 @@ struct fault_file {
 	sqlite3_file *real; /* follows this struct in the same allocation */
 };
 
-static int
-fault_close(sqlite3_file *f)
-{
-	struct fault_file *ff = (struct fault_file *)f;
+/* The real file under a fault file. */
+#define REAL(f) (((struct fault_file *)(f))->real)
 
-	return ff->real->pMethods->xClose(ff->real);
-}
-
-static int
-fault_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-
-	return ff->real->pMethods->xRead(ff->real, buf, n, off);
-}
-
-static int
-fault_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-
-	if (fault_full)
-		return SQLITE_FULL;
-	return ff->real->pMethods->xWrite(ff->real, buf, n, off);
-}
-
-static int
-fault_truncate(sqlite3_file *f, sqlite3_int64 size)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-
-	return ff->real->pMethods->xTruncate(ff->real, size);
-}
-
-static int
-fault_sync(sqlite3_file *f, int flags)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-
-	return ff->real->pMethods->xSync(ff->real, flags);
-}
-
-static int
-fault_size(sqlite3_file *f, sqlite3_int64 *size)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-
-	return ff->real->pMethods->xFileSize(ff->real, size);
-}
-
-static int
-fault_lock(sqlite3_file *f, int level)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-
-	return ff->real->pMethods->xLock(ff->real, level);
-}
-
-static int
-fault_unlock(sqlite3_file *f, int level)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-
-	return ff->real->pMethods->xUnlock(ff->real, level);
-}
-
-static int
-fault_check_lock(sqlite3_file *f, int *out)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-
-	return ff->real->pMethods->xCheckReservedLock(ff->real, out);
-}
-
-static int
-fault_control(sqlite3_file *f, int op, void *arg)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-
-	return ff->real->pMethods->xFileControl(ff->real, op, arg);
-}
-
-static int
-fault_sector(sqlite3_file *f)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-
-	return ff->real->pMethods->xSectorSize(ff->real);
-}
-
-static int
-fault_device(sqlite3_file *f)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-
-	return ff->real->pMethods->xDeviceCharacteristics(ff->real);
-}
-
-static int
-fault_shm_map(sqlite3_file *f, int region, int size, int extend, void volatile **out)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-
-	return ff->real->pMethods->xShmMap(ff->real, region, size, extend, out);
-}
-
-static int
-fault_shm_lock(sqlite3_file *f, int offset, int n, int flags)
-{
-	struct fault_file *ff = (struct fault_file *)f;
-
-	return ff->real->pMethods->xShmLock(ff->real, offset, n, flags);
-}
+/* clang-format off */
+/* A method that only passes the call on to the real file: one row per method. */
+#define PASS(fn, method, params, ...) \
+	static int fn params { return REAL(f)->pMethods->method(REAL(f), ##__VA_ARGS__); }
+PASS(fault_close, xClose, (sqlite3_file *f))
+PASS(fault_read, xRead, (sqlite3_file *f, void *buf, int n, sqlite3_int64 off), buf, n, off)
+PASS(fault_truncate, xTruncate, (sqlite3_file *f, sqlite3_int64 size), size)
+PASS(fault_sync, xSync, (sqlite3_file *f, int flags), flags)
+PASS(fault_size, xFileSize, (sqlite3_file *f, sqlite3_int64 *size), size)
+PASS(fault_lock, xLock, (sqlite3_file *f, int level), level)
+PASS(fault_unlock, xUnlock, (sqlite3_file *f, int level), level)
+PASS(fault_check_lock, xCheckReservedLock, (sqlite3_file *f, int *out), out)
+PASS(fault_control, xFileControl, (sqlite3_file *f, int op, void *arg), op, arg)
+PASS(fault_sector, xSectorSize, (sqlite3_file *f))
+PASS(fault_device, xDeviceCharacteristics, (sqlite3_file *f))
+PASS(fault_shm_map, xShmMap,
+     (sqlite3_file *f, int region, int size, int extend, void volatile **out),
+     region, size, extend, out)
+PASS(fault_shm_lock, xShmLock, (sqlite3_file *f, int offset, int n, int flags),
+     offset, n, flags)
+PASS(fault_shm_unmap, xShmUnmap, (sqlite3_file *f, int del), del)
+#undef PASS
+/* clang-format on */
 
 static void
 fault_shm_barrier(sqlite3_file *f)
 {
-	struct fault_file *ff = (struct fault_file *)f;
-
-	ff->real->pMethods->xShmBarrier(ff->real);
+	REAL(f)->pMethods->xShmBarrier(REAL(f));
 }
 
+/* Writes fail while the disk is "full"; everything else is the real file's. */
 static int
-fault_shm_unmap(sqlite3_file *f, int del)
+fault_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
 {
-	struct fault_file *ff = (struct fault_file *)f;
-
-	return ff->real->pMethods->xShmUnmap(ff->real, del);
+	if (fault_full)
+		return SQLITE_FULL;
+	return REAL(f)->pMethods->xWrite(REAL(f), buf, n, off);
 }
 
 static int
