@@ -961,12 +961,13 @@ static const struct action_param p_id_webhook[] = {
 
 static const struct action_param p_audit_find[] = {
     P_MAX,
-    P("since", PT_STRING, PW_QUERY, 0, "Start of the date range (ISO 8601); PagerDuty's "
+    P("since", PT_STRING, PW_QUERY, 0,
+      "Start of the date range (ISO 8601); PagerDuty's "
       "default is 24 hours ago, and a range spans 31 days at most."),
     P_UNTIL,
     P("root_resource_types", PT_ARRAY, PW_QUERY, 0, "Only changes to these kinds of resource.",
-      .enums = E("users", "teams", "schedules", "escalation_policies", "services",
-                 "ip_allow_lists")),
+      .enums =
+          E("users", "teams", "schedules", "escalation_policies", "services", "ip_allow_lists")),
     P("actor_type", PT_STRING, PW_QUERY, 0, "Only changes made by this kind of actor.",
       .enums = E("user_reference", "api_key_reference", "app_reference")),
     P("actor_id", PT_STRING, PW_QUERY, 0, "Only changes made by this actor (needs actor_type)."),
@@ -1000,9 +1001,10 @@ const struct action action_table[] = {
       .body = "{\"alert\": {\"type\": \"alert\", \"status\": \"resolved\"}}",
       .params = p_alert_resolve,
       .example = EX(FROM_EX, "--entity_id=PT4KHLK", "--resource_id=PEYSGVF")),
-    A("audit.find", "Find audit records: who changed which user, team, schedule, escalation "
-      "policy or service, when and how.", "GET", "/audit/records", CURSOR("records"),
-      .params = p_audit_find,
+    A("audit.find",
+      "Find audit records: who changed which user, team, schedule, escalation "
+      "policy or service, when and how.",
+      "GET", "/audit/records", CURSOR("records"), .params = p_audit_find,
       .example = EX("--since=2026-11-01T00:00:00Z", "--root_resource_types=['services']",
                     "--actions=['update', 'delete']", "--maximum=50")),
     A("escalation_policy.create", "Create an escalation policy.", "POST", "/escalation_policies",
