@@ -628,7 +628,7 @@ enum pd_err spool_start(struct spool *, struct event_base *, spool_notify_cb *no
  * if it has no event_id or payload). cb gets (PD_OK, duplicate) or
  * (PD_ERR_SPOOL_IO, 0); spool_close runs the callbacks still due. A
  * duplicate is an event id or webhook id already spooled, or the other
- * source's twin of a transition (ev->transition; sqlite.c's DESIGN).
+ * source's twin of a transition (ev->transition; spool/sqlite_writer.c's DESIGN).
  */
 enum pd_err spool_submit(struct spool *, struct spool_event *ev, spool_commit_cb *cb, void *arg);
 /* Delivery outcomes from the forwarder, recorded only for events still pending. */

@@ -365,7 +365,7 @@ mkev_t(const char *id, const char *incident, const char *transition, int polled)
 }
 
 /*
- * One transition, two ways (spool.c's DESIGN): the other source's twin is
+ * One transition, two ways (spool/sqlite_writer.c's DESIGN): the other source's twin is
  * a duplicate, stored delivered without an order key or payload; a source's
  * own repeats are not twins; counts pair arrivals one to one.
  */
