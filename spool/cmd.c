@@ -217,7 +217,11 @@ spool_record_json(const struct spool_event *ev, int with_payload)
 	for (i = 0; i < SPOOL_NFIELDS; i++) {
 		const void *field = base + spool_fields[i].offset;
 
-		text = *(const char *const *)field;
+		/* Only string fields are read as pointers: an int's offset may not be aligned for
+		 * one. */
+		text = spool_fields[i].kind == K_STR || spool_fields[i].kind == K_JSON
+		           ? *(const char *const *)field
+		           : NULL;
 		switch (spool_fields[i].kind) {
 		case K_INT:
 			n = spool_fields[i].offset == offsetof(struct spool_event, seq)
