@@ -710,8 +710,12 @@ struct redisReply *redis_call(struct redisContext *, const char *arg, ...);
 /* The fields of an event's hash, in the order redis_event_from reads them. */
 extern const char *const redis_event_fields[];
 extern const size_t redis_nevent_fields;
-/* An event from its seq and the values of redis_event_fields (an array reply's elements). */
-struct spool_event *redis_event_from(int64_t seq, struct redisReply **values);
+/*
+ * An event from its seq, the values of redis_event_fields (an array reply's
+ * elements) and its payload (the P pl:<seq> string; NULL or nil: none).
+ */
+struct spool_event *redis_event_from(int64_t seq, struct redisReply **values,
+                                     const struct redisReply *payload);
 /* The server's error in a reply, or NULL when it is no error. */
 const char *redis_reply_error(const struct redisReply *);
 /* Whether an error says the server cannot take writes now (a replica, loading, ...). */

@@ -18,8 +18,9 @@
  * consumer, but per-incident order needs one reader of a key at a time
  * anyway, pending-entry claims would duplicate what the lease does, and
  * dedup, dead letters, `spool retry` and `spool find` need keyed records
- * beside the log. So the layout mirrors the SQLite spool's rows: a hash
- * per event, id keys for dedup, sorted sets per state (redis_scripts.c).
+ * beside the log. So the layout mirrors the SQLite spool's tables: a small
+ * hash per event and its payload apart, id keys for dedup, sorted sets per
+ * state (redis_scripts.c).
  *
  * Submitting. The receiver (loop thread) and the poller (its own thread)
  * queue submissions; the loop thread sends them on an async hiredis
@@ -1234,7 +1235,7 @@ redis_spool_fetch(void *self, int64_t after, size_t max, struct spool_event ***o
 	char afterbuf[24], maxbuf[24];
 	struct spool_event **v = NULL;
 	redisReply *r = NULL;
-	size_t i, n = 0, stride = redis_nevent_fields + 1;
+	size_t i, n = 0, stride = redis_nevent_fields + 2; /* seq, payload, the fields */
 	long long seq;
 
 	*out = NULL;
@@ -1266,7 +1267,7 @@ redis_spool_fetch(void *self, int64_t after, size_t max, struct spool_event ***o
 			continue;
 		seq = strtoll(r->element[i]->str, NULL, 10);
 		v = xreallocarray(v, n + 1, sizeof *v);
-		v[n++] = redis_event_from(seq, r->element + i + 1);
+		v[n++] = redis_event_from(seq, r->element + i + 2, r->element[i + 1]);
 	}
 	freeReplyObject(r);
 	*out = v;

@@ -105,14 +105,14 @@ redis_admin_key(const struct redis_admin *a, const char *what, const char *id)
 	return xasprintf("%s%s%s", a->t.prefix, what, id != NULL ? id : "");
 }
 
-/* Reads the hashes of seqs[0..n) into events (NULL where a hash is gone), pipelined. */
+/* Reads the events of seqs[0..n) (NULL where one is gone), pipelined; payloads when asked. */
 static enum pd_err
 redis_admin_read(struct redis_admin *a, const int64_t *seqs, size_t n, int with_payload,
                  struct spool_event **evs)
 {
 	const char *argv[2 + 16];
 	char *key;
-	redisReply *r;
+	redisReply *r, *pl;
 	size_t i, j, k;
 	char seq[24];
 
@@ -126,21 +126,25 @@ redis_admin_read(struct redis_admin *a, const int64_t *seqs, size_t n, int with_
 			argv[1] = key;
 			redisAppendCommandArgv(a->c, (int)(2 + redis_nevent_fields), argv, NULL);
 			free(key);
+			if (with_payload) {
+				key = redis_admin_key(a, "pl:", seq);
+				redisAppendCommand(a->c, "GET %s", key);
+				free(key);
+			}
 		}
 		for (j = i; j < n && j < i + REDIS_ADMIN_CHUNK; j++) {
-			if (redisGetReply(a->c, (void **)&r) != REDIS_OK)
+			r = pl = NULL;
+			if (redisGetReply(a->c, (void **)&r) != REDIS_OK ||
+			    (with_payload && redisGetReply(a->c, (void **)&pl) != REDIS_OK)) {
+				freeReplyObject(r);
 				return redis_admin_fail(a, NULL);
+			}
 			evs[j] = NULL;
 			if (r->type == REDIS_REPLY_ARRAY && r->elements == redis_nevent_fields &&
-			    r->element[0]->type == REDIS_REPLY_STRING) {
-				evs[j] = redis_event_from(seqs[j], r->element);
-				if (!with_payload) {
-					free(evs[j]->payload);
-					evs[j]->payload = NULL;
-					evs[j]->payload_len = 0;
-				}
-			}
+			    r->element[0]->type == REDIS_REPLY_STRING)
+				evs[j] = redis_event_from(seqs[j], r->element, pl);
 			freeReplyObject(r);
+			freeReplyObject(pl);
 		}
 	}
 	return PD_OK;

@@ -19,9 +19,9 @@
 
 /* The fields of an event's hash, in redis_event_from's order (the seq is the key's). */
 const char *const redis_event_fields[] = {
-    "event_id",     "webhook_id", "event_type", "trigger",     "order_key", "payload",
-    "received_ms",  "transition", "source",     "state",       "attempts",  "next_attempt_ms",
-    "delivered_ms", "dead_ms",    "last_error", "dead_reason",
+    "event_id",        "webhook_id",   "event_type", "trigger",    "order_key",
+    "received_ms",     "transition",   "source",     "state",      "attempts",
+    "next_attempt_ms", "delivered_ms", "dead_ms",    "last_error", "dead_reason",
 };
 const size_t redis_nevent_fields = sizeof redis_event_fields / sizeof redis_event_fields[0];
 
@@ -334,7 +334,7 @@ redis_num(const redisReply *r)
 }
 
 struct spool_event *
-redis_event_from(int64_t seq, struct redisReply **v)
+redis_event_from(int64_t seq, struct redisReply **v, const struct redisReply *payload)
 {
 	struct spool_event *ev = xcalloc(1, sizeof *ev);
 	char *source;
@@ -345,19 +345,19 @@ redis_event_from(int64_t seq, struct redisReply **v)
 	ev->event_type = redis_str(v[2]);
 	ev->trigger = redis_str(v[3]);
 	ev->order_key = redis_str(v[4]);
-	ev->payload = redis_str(v[5]);
+	ev->payload = redis_str(payload);
 	ev->payload_len = ev->payload != NULL ? strlen(ev->payload) : 0;
-	ev->received_ms = redis_num(v[6]);
-	ev->transition = redis_str(v[7]);
-	source = redis_str(v[8]);
+	ev->received_ms = redis_num(v[5]);
+	ev->transition = redis_str(v[6]);
+	source = redis_str(v[7]);
 	ev->polled = source == NULL ? -1 : strcmp(source, "poll") == 0;
 	free(source);
-	ev->state = (int)redis_num(v[9]);
-	ev->attempts = (int)redis_num(v[10]);
-	ev->next_attempt_ms = redis_num(v[11]);
-	ev->delivered_ms = redis_num(v[12]);
-	ev->dead_ms = redis_num(v[13]);
-	ev->last_error = redis_str(v[14]);
-	ev->dead_reason = redis_str(v[15]);
+	ev->state = (int)redis_num(v[8]);
+	ev->attempts = (int)redis_num(v[9]);
+	ev->next_attempt_ms = redis_num(v[10]);
+	ev->delivered_ms = redis_num(v[11]);
+	ev->dead_ms = redis_num(v[12]);
+	ev->last_error = redis_str(v[13]);
+	ev->dead_reason = redis_str(v[14]);
 	return ev;
 }

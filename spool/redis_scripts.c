@@ -14,6 +14,10 @@
  *
  *   P seq            the last seq handed out (INCR): one order for all replicas
  *   P ev:<seq>       hash, one event: the fields of redis_event_fields
+ *   P pl:<seq>       its trigger payload, a string: apart, the hash stays small
+ *                    (listpack), and the outcomes that update it cost a few us
+ *                    instead of rewriting a 2 KB hash table entry (sqlite.c's
+ *                    payloads table, for the same reason)
  *   P id:<event_id>  -> seq, for dedup; P wh:<X-Webhook-Id> -> seq
  *   P pending        sorted set of pending seqs, scored by seq
  *   P dead           sorted set of dead letters, scored by seq
@@ -23,7 +27,7 @@
  *   P lease          the forwarder's lease: its holder's token, with a TTL
  *   P probe          written to find out whether Redis takes writes again
  *
- * A delivered event's hash, id and wh keys get a TTL of the dedup horizon
+ * A delivered event's hash, payload, id and wh keys get a TTL of the dedup horizon
  * (SPOOL_KEEP_DELIVERED_MS), so they go even if no replica prunes; pending
  * and dead events never expire.
  */
@@ -70,9 +74,9 @@ static const char redis_lua_submit[] =
     "  return {2, seq}\n"
     "end\n"
     "f[#f + 1] = 'state'; f[#f + 1] = 0\n"
-    "f[#f + 1] = 'payload'; f[#f + 1] = ARGV[10]\n"
     "if ARGV[9] ~= '' then f[#f + 1] = 'order_key'; f[#f + 1] = ARGV[9] end\n"
     "redis.call('HSET', ek, unpack(f))\n"
+    "redis.call('SET', p .. 'pl:' .. seq, ARGV[10])\n"
     "redis.call('ZADD', p .. 'pending', seq, seq)\n"
     "return {0, seq}\n";
 
@@ -99,13 +103,14 @@ static const char redis_lua_outcome[] =
     "redis.call('ZADD', p .. 'delivered', ARGV[5], seq)\n"
     "local f = redis.call('HMGET', ek, 'event_id', 'webhook_id')\n"
     "redis.call('PEXPIRE', ek, ARGV[7])\n"
+    "redis.call('PEXPIRE', p .. 'pl:' .. seq, ARGV[7])\n"
     "if f[1] then redis.call('PEXPIRE', p .. 'id:' .. f[1], ARGV[7]) end\n"
     "if f[2] then redis.call('PEXPIRE', p .. 'wh:' .. f[2], ARGV[7]) end\n"
     "return 1\n";
 
 static const char redis_lua_fetch[] =
     /* ARGV: prefix, after, max, then the field names. Returns, per pending event
-     * with seq > after in seq order, its seq followed by the fields' values. */
+     * with seq > after in seq order, its seq, its payload, the fields' values. */
     "local p = ARGV[1]\n"
     "local seqs = redis.call('ZRANGEBYSCORE', p .. 'pending', '(' .. ARGV[2], '+inf',"
     " 'LIMIT', 0, tonumber(ARGV[3]))\n"
@@ -113,6 +118,7 @@ static const char redis_lua_fetch[] =
     "for _, s in ipairs(seqs) do\n"
     "  local v = redis.call('HMGET', p .. 'ev:' .. s, unpack(ARGV, 4))\n"
     "  out[#out + 1] = s\n"
+    "  out[#out + 1] = redis.call('GET', p .. 'pl:' .. s)\n"
     "  for i = 1, nf do out[#out + 1] = v[i] end\n"
     "end\n"
     "return out\n";
@@ -150,7 +156,7 @@ static const char redis_lua_prune[] =
     "  local ek = p .. 'ev:' .. s\n"
     "  local f = redis.call('HMGET', ek, 'event_id', 'webhook_id', 'state')\n"
     "  if f[3] == '1' then\n"
-    "    redis.call('DEL', ek)\n"
+    "    redis.call('DEL', ek, p .. 'pl:' .. s)\n"
     "    if f[1] and redis.call('GET', p .. 'id:' .. f[1]) == s then"
     " redis.call('DEL', p .. 'id:' .. f[1]) end\n"
     "    if f[2] and redis.call('GET', p .. 'wh:' .. f[2]) == s then"
@@ -168,6 +174,8 @@ static const char redis_lua_retry[] =
     "local n = redis.call('INCR', p .. 'seq')\n"
     "local ek = p .. 'ev:' .. n\n"
     "redis.call('RENAME', p .. 'ev:' .. s, ek)\n"
+    "if redis.call('EXISTS', p .. 'pl:' .. s) == 1 then"
+    " redis.call('RENAME', p .. 'pl:' .. s, p .. 'pl:' .. n) end\n"
     "local f = redis.call('HMGET', ek, 'event_id', 'webhook_id', 'dead_reason')\n"
     "redis.call('HSET', ek, 'state', 0, 'attempts', 0, 'next_attempt_ms', 0)\n"
     "if f[3] then redis.call('HSET', ek, 'last_error', f[3]) end\n"
@@ -184,7 +192,7 @@ static const char redis_lua_purge[] =
     "if not redis.call('ZSCORE', p .. 'dead', s) then return 0 end\n"
     "local ek = p .. 'ev:' .. s\n"
     "local f = redis.call('HMGET', ek, 'event_id', 'webhook_id')\n"
-    "redis.call('DEL', ek)\n"
+    "redis.call('DEL', ek, p .. 'pl:' .. s)\n"
     "if f[1] and redis.call('GET', p .. 'id:' .. f[1]) == s then"
     " redis.call('DEL', p .. 'id:' .. f[1]) end\n"
     "if f[2] and redis.call('GET', p .. 'wh:' .. f[2]) == s then"
