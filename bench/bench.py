@@ -5,6 +5,9 @@ and prints one table.
 
 Systems, each behind the same StackStorm stand-in (st2_standin.py):
   st2-pagerduty serve, spool.durability fsync, then os
+  st2-pagerduty with spool.backend redis (a redis-server started here, AOF
+    on with appendfsync everysec), one replica, then two sharing it with
+    wrk's threads split between them; their CPU counts redis-server's
   adnanh/webhook (Debian) running curl to post the trigger
   Flask under gunicorn, verifying the signature and posting with urllib
   nginx answering 202 with no work: the ceiling of this machine's HTTP path
@@ -36,7 +39,7 @@ BENCH_BODIES (pre-signed bodies, default 120k per second of duration),
 BENCH_DRAIN_TIMEOUT (seconds, 300), BENCH_DRAIN_STALL (seconds without a new
 trigger after which a system with no queue to ask is taken as done, 30),
 BENCH_SYSTEMS (comma list of system keys, default all: pd-fsync, pd-os,
-webhook, flask, nginx, outage), BENCH_SKIP_DEPS=1 (do not install BENCH_PACKAGES),
+pd-redis-1, pd-redis-2, webhook, flask, nginx, outage), BENCH_SKIP_DEPS=1 (do not install BENCH_PACKAGES),
 BENCH_KEEP=1 (keep the temp dir with configs and logs).
 """
 import hashlib
@@ -254,7 +257,9 @@ def open_files_limit(pid):
 
 
 def cpu_ticks(root):
-    """CPU time (clock ticks) of a process tree, reaped children included."""
+    """CPU time (clock ticks) of a process tree (or of several), reaped children included."""
+    if isinstance(root, list):
+        return sum(cpu_ticks(r) for r in root)
     total = 0
     for pid in tree(root):
         try:
@@ -278,7 +283,7 @@ class CpuMeter:
     """Where the cores went during one wrk run: µs of CPU per answered request."""
 
     def __init__(self, roots):
-        self.roots = roots  # {"system": pid, "stand-in": pid}
+        self.roots = roots  # {"system": pid or [pids], "stand-in": pid}
         self.start = {k: cpu_ticks(pid) for k, pid in roots.items()}
         self.wrk0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.machine0 = machine_ticks()
@@ -482,20 +487,26 @@ def write(path, text):
     return path
 
 
-def pd_config(ctx, key, durability):
-    """A st2-pagerduty config in the temp dir, with its own fresh spool."""
+def pd_config(ctx, key, durability, port=None, redis_port=None):
+    """A st2-pagerduty config in the temp dir, with its own fresh spool (or,
+    with redis_port, the Redis spool there, under a prefix of its own)."""
     spool = os.path.join(ctx.workdir, "spool-" + key)
     os.makedirs(spool, exist_ok=True)
+    redis = [] if redis_port is None else [
+        "  backend: redis",
+        "  redis:",
+        '    url: "redis://127.0.0.1:%d/0"' % redis_port,
+        '    prefix: "bench-%s:"' % ctx.key]
     return write(os.path.join(ctx.workdir, key + ".yaml"), "\n".join([
         "webhook:",
-        '  listen: ["127.0.0.1:%d"]' % ctx.port,
+        '  listen: ["127.0.0.1:%d"]' % (port or ctx.port),
         '  secrets: ["%s"]' % SECRET,
         "st2:",
         '  api_url: "%s"' % ctx.standin.url,
         '  api_key: "%s"' % API_KEY,
         "spool:",
         '  path: "%s"' % spool,
-        "  durability: %s" % durability,
+        "  durability: %s" % durability] + redis + [
         "log:",
         "  level: warn",
         ""]))
@@ -515,11 +526,16 @@ def pd_metrics(port):
 
 
 def pd_accepted(port):
-    """Webhooks st2-pagerduty answered accepted (2xx, new event)."""
+    """Webhooks st2-pagerduty answered accepted (2xx, new event); a list: all replicas'."""
+    if isinstance(port, list):
+        return sum(pd_accepted(p) for p in port)
     return int(pd_metrics(port).get('st2_pagerduty_webhooks_received_total{result="accepted"}', 0))
 
 
 def pd_pending(port):
+    """Pending events; replicas share one spool, so the first one answers for all."""
+    if isinstance(port, list):
+        port = port[0]
     return int(pd_metrics(port).get("st2_pagerduty_spool_pending", 0))
 
 
@@ -539,6 +555,73 @@ def start_pd(ctx, durability):
             raise RuntimeError("/healthz is not 200: " + proc.tail())
         time.sleep(0.1)
     return proc
+
+
+class Group:
+    """Several processes run as one system (replicas and their Redis): the
+    first one is the face (pid, tail), CPU counts them all."""
+
+    def __init__(self, procs):
+        self.procs = procs
+        self.pid = procs[0].pid
+        self.pids = [p.pid for p in procs]
+
+    def alive(self):
+        return all(p.alive() for p in self.procs)
+
+    def stop(self, timeout=10.0):
+        for p in self.procs:
+            p.stop(timeout)
+
+    def tail(self, lines=15):
+        return "\n".join(p.tail(lines) for p in self.procs)
+
+
+def start_redis(ctx):
+    """A redis-server for the Redis spool: AOF on, fsynced every second (its default)."""
+    port = free_port()
+    data = os.path.join(ctx.workdir, "redis-" + ctx.key)
+    os.makedirs(data, exist_ok=True)
+    proc = Proc("redis-" + ctx.key, ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                                     "--save", "", "--appendonly", "yes", "--appendfsync",
+                                     "everysec", "--dir", data], ctx.workdir)
+    wait_port(port, proc)
+    return proc, port
+
+
+def start_pd_redis(ctx, replicas):
+    """st2-pagerduty with spool.backend redis: replicas sharing one redis-server."""
+    redis, redis_port = start_redis(ctx)
+    procs = [redis]
+    try:
+        ctx.ports = [ctx.port] + [free_port() for _ in range(replicas - 1)]
+        for n, port in enumerate(ctx.ports):
+            cfg = pd_config(ctx, "%s-%d" % (ctx.key, n), "fsync", port, redis_port)
+            if n == 0 and ctx.standin.proc:
+                reg = subprocess.run([PD_BIN, "register", "-c", cfg], capture_output=True,
+                                     text=True, timeout=60)
+                if reg.returncode != 0:
+                    raise RuntimeError("register failed: " + (reg.stderr or reg.stdout).strip())
+            procs.insert(n, Proc("%s-%d" % (ctx.key, n), [PD_BIN, "serve", "-c", cfg],
+                                 ctx.workdir))
+            wait_port(port, procs[n])
+        for port in ctx.ports:
+            deadline = time.monotonic() + 10
+            while http_req(port, "GET", "/healthz")[0] != 200:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("/healthz is not 200 on %d" % port)
+                time.sleep(0.1)
+        # The probe's trigger must not wait for the lease: one replica leads before the load.
+        deadline = time.monotonic() + 10
+        while not any(pd_metrics(p).get("st2_pagerduty_spool_leader") == 1 for p in ctx.ports):
+            if time.monotonic() > deadline:
+                raise RuntimeError("no replica took the forwarder's lease")
+            time.sleep(0.1)
+    except (RuntimeError, OSError):
+        for p in procs:
+            p.stop()
+        raise
+    return Group(procs)
 
 
 def start_webhook(ctx):
@@ -642,6 +725,10 @@ SYSTEMS = [
      "start": lambda ctx: start_pd(ctx, "fsync"), "path": PD_PATH},
     {"key": "pd-os", "label": "st2-pagerduty (os)", "pd": True, "forwards": True,
      "start": lambda ctx: start_pd(ctx, "os"), "path": PD_PATH},
+    {"key": "pd-redis-1", "label": "st2-pagerduty (redis, 1 replica)", "pd": True,
+     "forwards": True, "start": lambda ctx: start_pd_redis(ctx, 1), "path": PD_PATH},
+    {"key": "pd-redis-2", "label": "st2-pagerduty (redis, 2 replicas)", "pd": True,
+     "forwards": True, "start": lambda ctx: start_pd_redis(ctx, 2), "path": PD_PATH},
     {"key": "webhook", "label": "adnanh/webhook + curl", "forwards": True, "hub_sig": True,
      "start": start_webhook, "path": "/hooks/pagerduty", "probes": webhook_probes},
     {"key": "flask", "label": "Flask/gunicorn %dw" % GUNICORN_WORKERS, "forwards": True,
@@ -664,19 +751,21 @@ class Ctx:
         self.notes = bench.notes
         self.key = system["key"]
         self.port = free_port()
+        self.ports = None  # several replicas: every one's port, wrk spreads over them
         self.result = {"key": self.key, "label": system["label"]}
 
     def note(self, text):
         self.notes.append(text)
 
 
-def run_wrk(workdir, name, port, path, hub_sig=False, duration=None, cpu_roots=None):
-    """wrk with pd_webhook.lua against the port; its done() summary (and the
-    CPU per request of the cpu_roots process trees, of wrk and of the rest)."""
+def run_wrk(workdir, name, port, path, hub_sig=False, duration=None, cpu_roots=None, ports=None):
+    """wrk with pd_webhook.lua against the port (or its threads spread over
+    ports); its done() summary (and the CPU per request of the cpu_roots
+    process trees, of wrk and of the rest)."""
     out = os.path.join(workdir, name + ".wrk.json")
     env = dict(os.environ, BENCH_DIR=os.path.join(workdir, "bodies"), BENCH_THREADS=str(THREADS),
                BENCH_ID_LEN=str(ID_LEN), BENCH_PATH=path, BENCH_OUT=out,
-               BENCH_HUB_SIG="1" if hub_sig else "0")
+               BENCH_HUB_SIG="1" if hub_sig else "0", BENCH_PORTS=",".join(map(str, ports or [])))
     duration = duration or DURATION
     argv = ["wrk", "-t%d" % THREADS, "-c%d" % CONNECTIONS, "-d%ds" % duration, "--timeout", "10s",
             "--latency", "-s", os.path.join(HERE, "pd_webhook.lua"),
@@ -781,24 +870,25 @@ def run_system(bench, system):
             system["probes"](ctx)
         probe_delivery(ctx, system)
         bench.standin.reset()
-        accepted_before = pd_accepted(ctx.port) if system.get("pd") else 0
+        ports = ctx.ports or ctx.port
+        accepted_before = pd_accepted(ports) if system.get("pd") else 0
         sampler = RssSampler(proc.pid)
         sampler.start()
         log("%s: wrk %ds, %d connections" % (system["label"], DURATION, CONNECTIONS))
-        roots = {"system": proc.pid}
+        roots = {"system": getattr(proc, "pids", proc.pid)}
         if system["forwards"]:
             roots["stand-in"] = bench.standin.proc.pid
         r.update(run_wrk(ctx.workdir, ctx.key, ctx.port, system["path"], system.get("hub_sig"),
-                         cpu_roots=roots))
+                         cpu_roots=roots, ports=ctx.ports))
         if system["forwards"]:
-            pending = (lambda: pd_pending(ctx.port)) if system.get("pd") else None
+            pending = (lambda: pd_pending(ports)) if system.get("pd") else None
             wrk_end = time.time() * 1000.0
             stats, r["drained"] = wait_drain(bench.standin, r["answered_2xx"], pending)
             r["received"], r["received_distinct"] = stats["triggers"], stats["distinct"]
             # how long after the load StackStorm was still receiving its events
             if stats["last_ms"] is not None:
                 r["drain_s"] = max(0.0, (stats["last_ms"] - wrk_end) / 1000.0)
-        exact = pd_accepted(ctx.port) - accepted_before if system.get("pd") else None
+        exact = pd_accepted(ports) - accepted_before if system.get("pd") else None
         r["server_accepted"] = exact
         r.update(sampler.finish())
         r["check"] = verdict(r, system["forwards"], exact)
@@ -991,9 +1081,14 @@ def report(bench, rows, outage, ceiling):
                  "so 'st2 got' may exceed 2xx by at most that; for st2-pagerduty it must equal "
                  "the daemon's own accepted counter exactly.")
     notes.append("What 2xx means: st2-pagerduty, the event is in its SQLite spool (fsync: on disk; "
-                 "os: handed to the OS); Flask, StackStorm already answered 2xx (synchronous "
+                 "os: handed to the OS), or in Redis's memory and AOF, written before the answer "
+                 "and fsynced within a second (redis rows: appendfsync everysec); Flask, StackStorm already answered 2xx (synchronous "
                  "forward, nothing kept if StackStorm is down: it answers 500); adnanh/webhook, "
                  "the signature matched and curl was started; nginx, nothing.")
+    notes.append("redis rows: 'system' CPU and the check count every replica and redis-server; "
+                 "peak RSS is the first replica's alone. With 2 replicas wrk's threads are split "
+                 "between them (half the connections each), and one replica, the lease holder, "
+                 "delivers everything.")
     notes.append("Flask/gunicorn: %d sync workers (2 x cores + 1, gunicorn's advice); sync "
                  "workers close the connection after each response, so it gets no keep-alive."
                  % GUNICORN_WORKERS)

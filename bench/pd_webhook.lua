@@ -15,16 +15,27 @@
 -- Environment: BENCH_DIR (template.bin, records.bin), BENCH_THREADS,
 -- BENCH_ID_LEN, BENCH_PATH (request path), BENCH_OUT (JSON summary written by
 -- done()), BENCH_HUB_SIG=1 to also send the signature as
--- X-Hub-Signature-256: sha256=<hex> (for adnanh/webhook, which cannot parse v1=).
+-- X-Hub-Signature-256: sha256=<hex> (for adnanh/webhook, which cannot parse v1=),
+-- BENCH_PORTS to spread the threads over several receivers (see setup()).
 
 local REC_SIG = 64
 
 local threads = {}
 local next_tid = 0
 
--- Called once per thread, in the main state: number the threads.
+-- BENCH_PORTS ("8081,8082"): several receivers sharing one spool (replicas);
+-- thread n goes to the n-th port, round robin, so the load splits evenly.
+local ports = {}
+for p in string.gmatch(os.getenv("BENCH_PORTS") or "", "%d+") do
+	table.insert(ports, p)
+end
+
+-- Called once per thread, in the main state: number the threads, spread them over the ports.
 function setup(thread)
 	thread:set("tid", next_tid)
+	if #ports > 0 then
+		thread.addr = wrk.lookup("127.0.0.1", ports[(next_tid % #ports) + 1])[1]
+	end
 	table.insert(threads, thread)
 	next_tid = next_tid + 1
 end

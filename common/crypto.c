@@ -83,6 +83,18 @@ crypto_hex(char *out, size_t outlen, const unsigned char *bin, size_t n)
 	sodium_bin2hex(out, outlen, bin, n);
 }
 
+/* SHA-1 as hex: Redis names a loaded script by it (EVALSHA); no security rests on it. */
+void
+crypto_sha1_hex(const void *data, size_t len, char out[41])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha1(), NULL) != 1 || mdlen != 20)
+		fatal("SHA-1 failed");
+	crypto_hex(out, 41, md, mdlen);
+}
+
 /* Exactly 2n hex digits (either case) into n bytes; 0, or -1 on anything else. */
 int
 crypto_unhex(unsigned char *bin, size_t n, const char *hex, size_t hexlen)

@@ -294,6 +294,10 @@ metrics_render(struct spool *spool)
 		                 : (double)(now_ms() - st.oldest_pending_ms) / 1000.0);
 		gauge_render(f, "spool_writable", "1 when the spool accepts events.",
 		             spool_writable(spool) ? 1.0 : 0.0);
+		gauge_render(f, "spool_leader",
+		             "1 when this process's forwarder is the one delivering (one replica "
+		             "at a time with spool.backend redis).",
+		             spool_leader(spool) != 0 ? 1.0 : 0.0);
 	}
 	metrics_render_sensor(f);
 	fprintf(f,

@@ -167,6 +167,8 @@ uint32_t crypto_uniform(uint32_t upper); /* [0, upper) */
 void crypto_wipe(void *, size_t);
 void crypto_wipe_str(char *); /* NULL is fine */
 void crypto_hex(char *out, size_t outlen, const unsigned char *bin, size_t n);
+/* SHA-1 of data as 40 hex digits and a NUL: names a Lua script for Redis's EVALSHA. */
+void crypto_sha1_hex(const void *data, size_t len, char out[41]);
 int crypto_unhex(unsigned char *bin, size_t n, const char *hex, size_t hexlen);
 
 /* common/curlev.c: libcurl's multi interface on a libevent loop */
@@ -347,6 +349,11 @@ struct pd_config {
 	char *spool_path;
 	enum durability spool_durability;
 	long spool_max_events;
+	char *spool_redis_url;
+	char *spool_redis_password;
+	char *spool_redis_prefix;
+	long spool_redis_wait_replicas;
+	long spool_redis_wait_timeout_ms;
 
 	/* poll: */
 	enum poll_mode poll_mode;
@@ -599,7 +606,10 @@ enum pd_err payload_from_event(json_t *event, const char *webhook_id, const char
 
 /* spool/spool.c: the spool's one interface, whatever backend keeps the events */
 #define SPOOL_KEEP_DELIVERED_MS (7 * 86400000LL) /* dedup horizon, > PagerDuty's 48 h */
-enum spool_backend_id { SPOOL_BACKEND_SQLITE = 0 };
+/* Where a twin's record says why it was not sent (sqlite.c's DESIGN), by the twin's source. */
+#define SPOOL_TWIN_OF_WEBHOOK "not sent: a webhook brought the same transition"
+#define SPOOL_TWIN_OF_POLL    "not sent: the poller brought the same transition"
+enum spool_backend_id { SPOOL_BACKEND_SQLITE = 0, SPOOL_BACKEND_REDIS };
 struct spool_stats {
 	int64_t pending;
 	int64_t dead;
@@ -609,7 +619,9 @@ struct spool_stats {
 typedef void spool_commit_cb(enum pd_err result, int duplicate, void *arg);
 /*
  * Runs on a thread of the spool right after a commit, with the events it
- * inserted (in seq order; ownership passes): thread-safe and quick.
+ * inserted (in seq order; ownership passes): thread-safe and quick. n 0
+ * (evs NULL) says that events were stored which this process did not hand
+ * over (another replica's), or that leadership was just won: fetch them.
  */
 typedef void spool_notify_cb(struct spool_event **evs, size_t n, void *arg);
 
@@ -626,7 +638,9 @@ enum pd_err spool_start(struct spool *, struct event_base *, spool_notify_cb *no
  * PD_ERR_SPOOL_FULL or PD_ERR_SPOOL_IO at once, without calling cb, when
  * the event cannot be taken (ev is freed all the same; PD_ERR_VALIDATION
  * if it has no event_id or payload). cb gets (PD_OK, duplicate) or
- * (PD_ERR_SPOOL_IO, 0); spool_close runs the callbacks still due. A
+ * (PD_ERR_SPOOL_IO, 0), or (PD_ERR_SPOOL_FULL, 0) from a backend that
+ * learns the count only where it stores (redis: another replica may have
+ * filled it); spool_close runs the callbacks still due. A
  * duplicate is an event id or webhook id already spooled, or the other
  * source's twin of a transition (ev->transition; spool/sqlite_writer.c's DESIGN).
  */
@@ -750,6 +764,69 @@ int sqlite_db_repair(struct sqlite3 *, const char *dbpath);
 int sqlite_db_version(struct sqlite3 *, const char *dbpath); /* -1: logged */
 int sqlite_db_exec(struct sqlite3 *, const char *dbpath, const char *sql);
 int sqlite_db_int(struct sqlite3 *, const char *dbpath, const char *sql, int64_t *out);
+
+/* spool/redis.c, redis_admin.c: the Redis backend (several replicas share one spool) */
+extern const struct spool_backend spool_redis;
+extern const struct spool_admin_backend spool_redis_admin;
+
+/* spool/redis_conn.c: what both halves of the Redis backend share */
+#define REDIS_DEFAULT_PORT 6379
+struct redisContext;
+struct redisReply;
+/* Where the spool lives: spool.redis.url parsed, the password, the key prefix. */
+struct redis_target {
+	char *host;
+	int port;
+	int db;
+	char *password; /* spool.redis.password, else the URL's; NULL: no AUTH */
+	char *prefix;   /* every key starts with it: "st2pd:" */
+	char *where;    /* for people and logs: the URL without its password, and the prefix */
+};
+/*
+ * redis://[[user]:password@]host[:port][/db]: host, port and db in out (its
+ * password too, if any). PD_ERR_CONFIG with *why (caller frees) otherwise.
+ */
+enum pd_err redis_url_parse(const char *url, struct redis_target *out, char **why);
+enum pd_err redis_target_init(const struct pd_config *, struct redis_target *);
+void redis_target_free(struct redis_target *);
+/* A blocking connection, authenticated and on its db; NULL (*why set, caller frees) on error. */
+struct redisContext *redis_connect(const struct redis_target *, long timeout_ms, char **why);
+/* The Lua scripts (spool/redis_scripts.c): each runs atomically on the server. */
+enum redis_script_id {
+	REDIS_SUBMIT = 0,
+	REDIS_OUTCOME,
+	REDIS_FETCH,
+	REDIS_STATS,
+	REDIS_LEASE,
+	REDIS_PRUNE,
+	REDIS_RETRY,
+	REDIS_PURGE,
+	REDIS_NSCRIPTS
+};
+extern const char *const redis_scripts[REDIS_NSCRIPTS];
+const char *redis_script_sha(enum redis_script_id); /* SHA-1 hex, for EVALSHA */
+/*
+ * Runs a script on a blocking connection: EVALSHA, and EVAL when the server
+ * has not seen it (NOSCRIPT). argv: the script's ARGV; no keys. NULL on an
+ * I/O error (the connection is then unusable).
+ */
+struct redisReply *redis_call_script(struct redisContext *, enum redis_script_id, int argc,
+                                     const char **argv, const size_t *lens);
+/* A command as C strings on a blocking connection (NULL-terminated arguments). */
+struct redisReply *redis_call(struct redisContext *, const char *arg, ...);
+/* The fields of an event's hash, in the order redis_event_from reads them. */
+extern const char *const redis_event_fields[];
+extern const size_t redis_nevent_fields;
+/*
+ * An event from its seq, the values of redis_event_fields (an array reply's
+ * elements) and its payload (the P pl:<seq> string; NULL or nil: none).
+ */
+struct spool_event *redis_event_from(int64_t seq, struct redisReply **values,
+                                     const struct redisReply *payload);
+/* The server's error in a reply, or NULL when it is no error. */
+const char *redis_reply_error(const struct redisReply *);
+/* Whether an error says the server cannot take writes now (a replica, loading, ...). */
+int redis_error_transient(const char *);
 
 /* triggers/forward.c */
 /* Starts the forwarder on a thread of its own; it loads what the spool holds. */

@@ -44,9 +44,11 @@ static char *config_check_email(const char *);
 static char *config_check_listen(const char *);
 static char *config_check_http_path(const char *);
 static char *config_check_hook_secret(const char *);
+static char *config_check_redis_url(const char *);
 
 static const struct config_enum config_backends[] = {
     {"sqlite", SPOOL_BACKEND_SQLITE},
+    {"redis", SPOOL_BACKEND_REDIS},
     {NULL, 0},
 };
 
@@ -146,7 +148,8 @@ const struct config_entry config_table[] = {
       "where triggers go when st2.api_url is unset: JSON lines {\"trigger\", \"payload\"}"),
 
     E_ENUM("spool.backend", spool_backend, "sqlite", config_backends,
-           "where the spool keeps events: sqlite, one file on this host"),
+           "where the spool keeps events: sqlite, one file on this host; redis, shared by "
+           "several replicas"),
     E("spool.path", CT_PATH, spool_path, "/var/lib/st2-pagerduty/spool",
       "spool directory (an SQLite database inside)"),
     E_ENUM("spool.durability", spool_durability, "fsync", config_durabilities,
@@ -154,6 +157,17 @@ const struct config_entry config_table[] = {
            "a crash of the process, not of the machine"),
     E_INT("spool.max_events", spool_max_events, "1000000", 1, 1000000000,
           "pending and dead events at most; beyond, webhooks are answered 503 with Retry-After"),
+    E("spool.redis.url", CT_STRING, spool_redis_url, "redis://127.0.0.1:6379/0",
+      "redis: redis://[:password@]host[:port][/db] of the primary",
+      .check = config_check_redis_url),
+    E("spool.redis.password", CT_SECRET, spool_redis_password, NULL,
+      "redis: AUTH password, instead of the URL's"),
+    E("spool.redis.prefix", CT_STRING, spool_redis_prefix,
+      "st2pd:", "redis: every key starts with it; replicas sharing a spool use the same"),
+    E_INT("spool.redis.wait_replicas", spool_redis_wait_replicas, "0", 0, 100,
+          "redis: 202 only once this many Redis replicas have the event (WAIT)"),
+    E_INT("spool.redis.wait_timeout_ms", spool_redis_wait_timeout_ms, "1000", 1, 60000,
+          "redis: how long WAIT waits for them before the webhook is answered 503"),
 
     E_ENUM("poll.mode", poll_mode, "off", config_poll_modes,
            "only: poll instead of webhooks; backfill: webhooks first, the poller fills their "
@@ -532,6 +546,19 @@ config_check_http_path(const char *s)
 		if (strcmp(s, reserved[i]) == 0)
 			return xasprintf("%s is answered by the server itself", s);
 	}
+	return NULL;
+}
+
+/* spool.redis.url: what hiredis can connect to. */
+static char *
+config_check_redis_url(const char *s)
+{
+	struct redis_target t;
+	char *why;
+
+	if (redis_url_parse(s, &t, &why) != PD_OK)
+		return why;
+	redis_target_free(&t);
 	return NULL;
 }
 

@@ -12,6 +12,7 @@ set -eu
 
 PACKAGES="build-essential cmake pkg-config
 libevent-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libsodium-dev libsqlite3-dev libyajl-dev libssl-dev
+libhiredis-dev redis-server
 libcmocka-dev python3 curl ca-certificates clang-format
 rpm lintian debootstrap systemd"
 [ $# -gt 0 ] && PACKAGES="$*"

@@ -342,7 +342,10 @@ server_run(struct server *srv)
 
 	log_fields(LOG_INFO, "serving", "version", PD_VERSION, "path", srv->cfg->webhook_path,
 	           "st2", srv->cfg->st2_api_url != NULL ? srv->cfg->st2_api_url : "(sink file)",
-	           "spool", srv->cfg->spool_path, NULL);
+	           "spool",
+	           srv->cfg->spool_backend == SPOOL_BACKEND_SQLITE ? srv->cfg->spool_path
+	                                                           : spool_backend_name(srv->spool),
+	           NULL);
 	serve_mask_signals(SIG_UNBLOCK);
 	event_base_dispatch(srv->base);
 	log_info("stopped");

@@ -217,7 +217,11 @@ spool_record_json(const struct spool_event *ev, int with_payload)
 	for (i = 0; i < SPOOL_NFIELDS; i++) {
 		const void *field = base + spool_fields[i].offset;
 
-		text = *(const char *const *)field;
+		/* Only string fields are read as pointers: an int's offset may not be aligned for
+		 * one. */
+		text = spool_fields[i].kind == K_STR || spool_fields[i].kind == K_JSON
+		           ? *(const char *const *)field
+		           : NULL;
 		switch (spool_fields[i].kind) {
 		case K_INT:
 			n = spool_fields[i].offset == offsetof(struct spool_event, seq)
@@ -296,20 +300,24 @@ spool_cmd_status(struct spool_cli *c)
 		spool_format_age(c->now - st.oldest_pending_ms, age, sizeof age);
 	}
 	if (c->json) {
-		o = json_pack("{s:s, s:I, s:I, s:o, s:o, s:I, s:I, s:O}", "path",
-		              spool_admin_where(c->admin), "size_bytes", (json_int_t)st.size_bytes,
-		              "pending", (json_int_t)st.pending, "oldest_pending_at",
-		              st.pending > 0 ? json_string(ts) : json_null(),
-		              "oldest_pending_age_s",
-		              st.pending > 0 ? json_integer((c->now - st.oldest_pending_ms) / 1000)
-		                             : json_null(),
-		              "delivered_24h", (json_int_t)st.delivered_24h, "dead",
-		              (json_int_t)st.dead, "dead_by_reason", reasons);
+		o = json_pack(
+		    "{s:s, s:o, s:I, s:o, s:o, s:I, s:I, s:O}", "path", spool_admin_where(c->admin),
+		    "size_bytes", st.size_bytes >= 0 ? json_integer(st.size_bytes) : json_null(),
+		    "pending", (json_int_t)st.pending, "oldest_pending_at",
+		    st.pending > 0 ? json_string(ts) : json_null(), "oldest_pending_age_s",
+		    st.pending > 0 ? json_integer((c->now - st.oldest_pending_ms) / 1000)
+		                   : json_null(),
+		    "delivered_24h", (json_int_t)st.delivered_24h, "dead", (json_int_t)st.dead,
+		    "dead_by_reason", reasons);
 		spool_print_json(o);
 		json_decref(o);
 	} else {
 		spool_format_size(st.size_bytes, sz, sizeof sz);
-		printf("spool:      %s (%s on disk)\n", spool_admin_where(c->admin), sz);
+		/* A spool in Redis shares its memory: no size of its own to show. */
+		if (st.size_bytes >= 0)
+			printf("spool:      %s (%s on disk)\n", spool_admin_where(c->admin), sz);
+		else
+			printf("spool:      %s\n", spool_admin_where(c->admin));
 		if (st.pending > 0)
 			printf("pending:    %lld, oldest received %s ago (%s)\n",
 			       (long long)st.pending, age, ts);

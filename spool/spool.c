@@ -4,7 +4,7 @@
  * records outcomes through it, the sensor keeps its cursor in it, and the
  * spool command shows and changes it; each call goes to the backend that
  * spool.backend names: sqlite (spool/sqlite.c, the default: one host, one
- * file).
+ * file) or redis (spool/redis.c: several replicas share one spool).
  *
  * Every backend keeps the same promises, and the tests hold each to them:
  * a submission's callback says PD_OK only once the event is durable (then
@@ -35,6 +35,7 @@ struct spool_admin {
 /* The backends spool.backend names. */
 static const struct spool_backend *const spool_backends[] = {
     [SPOOL_BACKEND_SQLITE] = &spool_sqlite,
+    [SPOOL_BACKEND_REDIS] = &spool_redis,
 };
 
 /* Frees an event and every string it owns. */

@@ -91,9 +91,6 @@
 #define SPOOL_WAL_CHASE_PAGES 4000  /* the checkpointer passes back to back (16 MB) */
 #define SPOOL_WAL_MAX_PAGES   16000 /* the writer checkpoints itself: 64 MB of 4 KB pages */
 #define SPOOL_RETRY_MS        1000  /* after a failed commit: next try or probe */
-/* Where a twin's row says why it was not sent (see DESIGN), by the twin's source. */
-#define SPOOL_TWIN_OF_WEBHOOK "not sent: a webhook brought the same transition"
-#define SPOOL_TWIN_OF_POLL    "not sent: the poller brought the same transition"
 
 /* Counter changes of one transaction, applied once it has committed. */
 struct sqlite_delta {

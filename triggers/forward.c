@@ -62,6 +62,18 @@
  * hand. Repeated failures of one kind are logged once, then at debug
  * level, until a delivery succeeds again.
  *
+ * Leadership (spool_leader): with several replicas sharing one spool
+ * (spool.backend redis), only one forwarder delivers, or two would race on
+ * an incident's events. While the spool says another process leads, this
+ * one loads nothing, drops what is handed over and starts no request.
+ * When the answer changes (leadership won, lost, or won again with a new
+ * epoch), the window may hold events another leader has delivered since,
+ * or lack some: once the requests in flight have ended, it is emptied and
+ * filled again from the spool's start (last_seq 0). The SQLite spool
+ * always leads, from its first epoch on, which is how the forwarder
+ * starts. A hand-over of no events (n 0) is the spool saying that events
+ * it did not hand over were stored (by another replica): fetch.
+ *
  * Sink mode (no st2.api_url) keeps the same window and order: each pass
  * appends every window event as one JSON line (triggers/sink.c), then
  * marks delivered what was written for good. forward_stop() only waits for HTTP
@@ -158,6 +170,7 @@ struct forwarder {
 	pthread_mutex_t inbox_mu;
 	struct spool_event **inbox;
 	size_t ninbox;
+	int poked; /* an empty hand-over: others' events were stored */
 
 	/* Closed after an st2-wide failure until gate_due; then one probe at a time. */
 	int gate_failures;
@@ -166,8 +179,9 @@ struct forwarder {
 	struct fw_window window;
 	size_t nwindow;
 	size_t in_flight;
-	int64_t last_seq; /* highest seq loaded into the window */
-	int backlog;      /* the spool may hold more than the window took */
+	int64_t last_seq;    /* highest seq loaded into the window */
+	int backlog;         /* the spool may hold more than the window took */
+	unsigned long epoch; /* the spool's leadership epoch the window is from; 0: none */
 	struct order_table order;
 
 	char *problem; /* kind of the last failure logged; NULL while healthy */
@@ -257,6 +271,34 @@ fw_unsendable(const struct spool_event *ev)
 	return NULL;
 }
 
+/*
+ * Whether this forwarder may deliver now (see DESIGN). When the spool's
+ * leadership changed, the window is emptied, once nothing is in flight,
+ * and the spool read again from its start.
+ */
+static int
+fw_leading(struct forwarder *fw)
+{
+	unsigned long epoch = spool_leader(fw->spool);
+	struct fw_item *it;
+
+	if (epoch == fw->epoch)
+		return epoch != 0;
+	if (fw->in_flight > 0)
+		return 0;
+	/* In seq order, each item is the head of its chain when it goes. */
+	while ((it = TAILQ_FIRST(&fw->window)) != NULL)
+		fw_item_remove(fw, it);
+	/* The first epoch is every single host's start: not worth a line. */
+	log_msg(fw->epoch == 0 && epoch == 1 ? LOG_DEBUG : LOG_INFO, "forward: %s",
+	        epoch != 0 ? "delivering (this replica leads)"
+	                   : "another replica delivers: standing by");
+	fw->epoch = epoch;
+	fw->last_seq = 0;
+	fw->backlog = 1;
+	return epoch != 0;
+}
+
 /* Loads pending events after the last one loaded, as room allows. */
 static void
 fw_refill(struct forwarder *fw)
@@ -265,7 +307,7 @@ fw_refill(struct forwarder *fw)
 	struct spool_event **evs = NULL;
 	size_t room = FW_WINDOW_MAX - fw->nwindow, got, i;
 
-	if (room == 0 || fw->stopping)
+	if (room == 0 || fw->stopping || !fw_leading(fw))
 		return;
 	got = spool_fetch(fw->spool, fw->last_seq, room, &evs);
 	for (i = 0; i < got; i++) {
@@ -572,7 +614,7 @@ fw_dispatch(struct forwarder *fw)
 	struct fw_item *it;
 	int64_t now = mono_ms();
 
-	if (fw->stopping)
+	if (fw->stopping || !fw_leading(fw))
 		return;
 	if (fw->backlog && (FW_WINDOW_MAX - fw->nwindow >= FW_REFILL_MIN || fw->nwindow == 0))
 		fw_refill(fw);
@@ -672,17 +714,23 @@ fw_inbox_event(evutil_socket_t fd, short events, void *arg)
 	struct forwarder *fw = arg;
 	struct spool_event **evs, *ev;
 	size_t n, i;
+	int poked, lead;
 
 	pthread_mutex_lock(&fw->inbox_mu);
 	evs = fw->inbox;
 	n = fw->ninbox;
+	poked = fw->poked;
 	fw->inbox = NULL;
 	fw->ninbox = 0;
+	fw->poked = 0;
 	pthread_mutex_unlock(&fw->inbox_mu);
 
+	lead = fw_leading(fw);
+	if (poked)
+		fw->backlog = 1;
 	for (i = 0; i < n; i++) {
 		ev = evs[i];
-		if (ev->seq <= fw->last_seq || fw->stopping) {
+		if (ev->seq <= fw->last_seq || fw->stopping || !lead) {
 			spool_event_free(ev); /* loaded by a refill already, or not needed */
 			continue;
 		}
@@ -774,16 +822,20 @@ forward_new(const struct pd_config *cfg, struct spool *spool)
 	return fw;
 }
 
-/* spool_notify_cb, on the spool's writer thread: queue the new events for ours. */
+/* spool_notify_cb, on a spool's thread: queue the new events (or the poke, n 0) for ours. */
 void
 forward_handoff(struct spool_event **evs, size_t n, void *arg)
 {
 	struct forwarder *fw = arg;
 
 	pthread_mutex_lock(&fw->inbox_mu);
-	fw->inbox = xreallocarray(fw->inbox, fw->ninbox + n, sizeof *fw->inbox);
-	memcpy(fw->inbox + fw->ninbox, evs, n * sizeof *evs);
-	fw->ninbox += n;
+	if (n == 0) {
+		fw->poked = 1;
+	} else {
+		fw->inbox = xreallocarray(fw->inbox, fw->ninbox + n, sizeof *fw->inbox);
+		memcpy(fw->inbox + fw->ninbox, evs, n * sizeof *evs);
+		fw->ninbox += n;
+	}
 	pthread_mutex_unlock(&fw->inbox_mu);
 	event_active(fw->inbox_ev, EV_READ, 0);
 }
