@@ -5,9 +5,20 @@
  *
  * DESIGN
  * ------
- * One libevent loop runs the HTTP server, the forwarder's libcurl multi
- * handle and the timers; the spool's writer thread is the only other
- * thread, and it hands results back to the loop (triggers/spool.c).
+ * This thread's libevent loop runs the HTTP server, the signals and the
+ * timers: it is the only one that answers PagerDuty, so nothing else may
+ * block it. The other threads each own one slow job and hand results back
+ * through events, never through shared state:
+ *   - the forwarder (triggers/forward.c), with its own loop and libcurl
+ *     multi handle, so delivering to StackStorm never delays an answer;
+ *   - the spool's: with SQLite the writer (group commit) and the
+ *     checkpointer (spool/sqlite_writer.c); with Redis one background
+ *     thread for leases and outcomes (spool/redis.c), the submissions
+ *     going over an async connection on this loop;
+ *   - the sensor (sensor/sensor.c), when poll.mode is not off, whose
+ *     requests to PagerDuty are blocking.
+ * So serve runs four or five threads: two of them are busy in normal
+ * operation (this loop and the forwarder), which is why two cores suffice.
  *
  * SIGTERM/SIGINT stop in this order, so that nothing acknowledged is lost
  * and nothing is acknowledged that is not durable:
