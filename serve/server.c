@@ -7,7 +7,7 @@
  * ------
  * One libevent loop runs the HTTP server, the forwarder's libcurl multi
  * handle and the timers; the spool's writer thread is the only other
- * thread, and it hands results back to the loop (triggers/spool.c).
+ * thread, and it hands results back to the loop (spool/sqlite_writer.c).
  *
  * SIGTERM/SIGINT stop in this order, so that nothing acknowledged is lost
  * and nothing is acknowledged that is not durable:
