@@ -87,8 +87,8 @@ fuzz-merge: fuzz-build
 	done
 
 format:
-	@clang-format -i actions/*.c common/*.[ch] config/*.c sensor/*.c serve/*.c spool/*.[ch] \
-		triggers/*.c webhook/*.c tests/lib/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
+	@clang-format -i actions/*.[ch] common/*.[ch] config/*.[ch] sensor/*.[ch] serve/*.[ch] spool/*.[ch] \
+		triggers/*.[ch] webhook/*.[ch] tests/lib/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -51,7 +51,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return pd_err_exit(PD_ERR_USAGE);
 	}
-	/* The daemon's signals wait until it can take them (webhook/server.c). */
+	/* The daemon's signals wait until it can take them (serve/server.c). */
 	if (e->flags & CLI_SIGNALS)
 		serve_mask_signals(SIG_BLOCK);
 	/* Writes to closed sockets must be errors, not signals. */

@@ -294,7 +294,7 @@ table_cmp(const void *name, const void *row)
 	return strcmp(name, *(const char *const *)row);
 }
 
-/* The row called name of a table sorted by name; see st2pd.h. */
+/* The row called name of a table sorted by name; see common/common.h. */
 const void *
 table_bsearch(const char *name, const void *rows, size_t n, size_t size)
 {

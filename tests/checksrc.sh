@@ -6,8 +6,8 @@
 # Usage: checksrc.sh SOURCE_DIR
 set -u
 cd "${1:-.}" || exit 2
-files=$(ls actions/*.c common/*.[ch] config/*.c sensor/*.c serve/*.c spool/*.[ch] triggers/*.c \
-	webhook/*.c tests/lib/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] 2>/dev/null)
+files=$(ls actions/*.[ch] common/*.[ch] config/*.[ch] sensor/*.[ch] serve/*.[ch] spool/*.[ch] \
+	triggers/*.[ch] webhook/*.[ch] tests/lib/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] 2>/dev/null)
 status=0
 
 if command -v clang-format >/dev/null 2>&1; then
