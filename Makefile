@@ -87,7 +87,7 @@ fuzz-merge: fuzz-build
 	done
 
 format:
-	@clang-format -i actions/*.c common/*.[ch] config/*.c sensor/*.c serve/*.c spool/*.[ch] \
+	@clang-format -i actions/*.[ch] common/*.[ch] config/*.c sensor/*.c serve/*.c spool/*.[ch] \
 		triggers/*.c webhook/*.c tests/lib/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 clean:

@@ -6,7 +6,7 @@
 # Usage: checksrc.sh SOURCE_DIR
 set -u
 cd "${1:-.}" || exit 2
-files=$(ls actions/*.c common/*.[ch] config/*.c sensor/*.c serve/*.c spool/*.[ch] triggers/*.c \
+files=$(ls actions/*.[ch] common/*.[ch] config/*.c sensor/*.c serve/*.c spool/*.[ch] triggers/*.c \
 	webhook/*.c tests/lib/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] 2>/dev/null)
 status=0
 
