@@ -88,7 +88,7 @@ fuzz-merge: fuzz-build
 
 format:
 	@clang-format -i actions/*.[ch] common/*.[ch] config/*.c sensor/*.c serve/*.c spool/*.[ch] \
-		triggers/*.c webhook/*.c tests/lib/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
+		triggers/*.[ch] webhook/*.c tests/lib/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch]
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -6,8 +6,8 @@
 # Usage: checksrc.sh SOURCE_DIR
 set -u
 cd "${1:-.}" || exit 2
-files=$(ls actions/*.[ch] common/*.[ch] config/*.c sensor/*.c serve/*.c spool/*.[ch] triggers/*.c \
-	webhook/*.c tests/lib/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] 2>/dev/null)
+files=$(ls actions/*.[ch] common/*.[ch] config/*.c sensor/*.c serve/*.c spool/*.[ch] \
+	triggers/*.[ch] webhook/*.c tests/lib/*.[ch] tests/unit/*.[ch] tests/fuzz/*.[ch] 2>/dev/null)
 status=0
 
 if command -v clang-format >/dev/null 2>&1; then
