@@ -86,7 +86,7 @@ json_t *args_value(enum param_type, const char *text, char **why);
 json_t *pyrepr_parse(const char *text, char **why);
 const char *pyrepr_kind(const json_t *); /* Python's name for its kind: "a dict" */
 
-/* actions/table.c */
+/* actions/table.c (the rows; their parameters in table_*.c) */
 /* Where a parameter goes in the request. */
 enum param_where {
 	PW_QUERY = 0, /* ?field=v; arrays as field[]=v */
@@ -181,8 +181,11 @@ struct action_alias {
 
 extern const struct action action_table[];
 extern const size_t action_count;
+/* actions/aliases.c */
 extern const struct action_alias action_aliases[];
 extern const size_t action_nalias;
+
+/* actions/lookup.c */
 const struct action *action_find(const char *name); /* NULL if unknown */
 const struct action_param *action_param_find(const struct action *, const char *name);
 /* A default or constant of the table (JSON text) as a value; bad text is fatal. */

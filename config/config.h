@@ -97,8 +97,6 @@ const char *config_default_path(void); /* $ST2_PAGERDUTY_CONFIG, else /etc/... *
  * "file:line: key: reason"; returns PD_ERR_CONFIG if there was any.
  */
 enum pd_err config_load(struct pd_config *, const char *path, struct pd_strlist *problems);
-/* Checks the keys a subcommand needs (CONFIG_NEED_*), appending problems. */
-enum pd_err config_check_needs(const struct pd_config *, int needs, struct pd_strlist *problems);
 /*
  * Applies the environment variables of the table's rows ($ST2_PAGERDUTY_API_KEY,
  * ...; set and not empty) over cfg; config_load() calls it last, so they win
@@ -107,6 +105,10 @@ enum pd_err config_check_needs(const struct pd_config *, int needs, struct pd_st
 enum pd_err config_apply_env(struct pd_config *, struct pd_strlist *problems);
 /* A YAML 1.1 boolean as operators write it (true, yes, on, ...): 0, or -1 if it is none. */
 int config_parse_bool(const char *, int *out);
+
+/* config/needs.c */
+/* Checks the keys a subcommand needs (CONFIG_NEED_*), appending problems. */
+enum pd_err config_check_needs(const struct pd_config *, int needs, struct pd_strlist *problems);
 
 /* config/table.c */
 /* Values quoted back in problems are cut to this many bytes. */

@@ -2,7 +2,11 @@
  * forward.c: the forwarder. Delivers spooled events to StackStorm as
  * triggers (POST {st2.api_url}/v1/webhooks/st2), or appends them to the
  * local sink file when st2.api_url is unset, and records each outcome in
- * the spool.
+ * the spool. This file is its mechanism: the window, the order per
+ * incident, leadership, and what becomes of each attempt. The requests to
+ * st2 are forward_http.c; the thread, its loop's events and the entry
+ * points other threads call are forward_thread.c; forward.h is what the
+ * three share.
  *
  * DESIGN
  *
@@ -11,10 +15,11 @@
  * can use two cores. It shares nothing with the receiver's loop but the
  * spool (thread-safe) and the metrics (atomic); its only other entry
  * points are forward_handoff() (called by the spool's writer thread) and
- * forward_stop(), which hand work over through events and a locked inbox.
- * Inside the thread there are no locks. HTTP is libcurl's multi interface
- * on the thread's libevent loop (common/curlev.c), which keeps connections
- * to StackStorm alive; in sink mode the lines go to triggers/sink.c.
+ * forward_stop(), which hand work over through events and a locked inbox
+ * (forward_thread.c). Inside the thread there are no locks. HTTP is
+ * libcurl's multi interface on the thread's libevent loop (forward_http.c,
+ * through common/curlev.c), which keeps connections to StackStorm alive;
+ * in sink mode the lines go to triggers/sink.c.
  *
  * The spool is the queue; the forwarder only holds a window of at most
  * FW_WINDOW_MAX pending events in memory, in seq order. In the common case
@@ -79,116 +84,10 @@
  * marks delivered what was written for good. forward_stop() only waits for HTTP
  * transfers in flight; events not started stay pending in the spool.
  */
-#include <sys/queue.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <pthread.h>
-#include <sys/types.h>
-#include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <curl/curl.h>
-#include <event2/event.h>
-
-#include "st2pd.h"
-
-/*
- * Requests in flight at once. st2api is a few gunicorn workers behind
- * nginx, so more parallel requests would only queue there; 16 keep-alive
- * connections already hide one request's round trip, and the number bounds
- * the sockets and memory the forwarder can take.
- */
-#define FW_MAX_IN_FLIGHT 16
-/* Events held in memory; the rest wait in the spool, which is the queue. */
-#define FW_WINDOW_MAX 1024
-/* With a backlog, refill only once this many slots are free (batched fetches). */
-#define FW_REFILL_MIN  (FW_WINDOW_MAX / 4)
-#define FW_TICK_MS     1000
-#define FW_NICE        10    /* the forwarder thread's niceness: see fw_thread() */
-#define FW_BACKOFF_MS  1000  /* first retry after 0.5-1 s */
-#define FW_BACKOFF_MAX 60000 /* never wait more than a minute */
-#define FW_GATE_MAX    5000  /* st2 probed at least every 5 s while it is down */
-#define FW_CONNECT_MS  5000
-#define FW_TIMEOUT_MS  30000
-/* Response bytes kept: st2 answers {"faultstring": ...}, far smaller. */
-#define FW_RESP_MAX 65536
-
-enum fw_state { FW_WAITING = 0, FW_IN_FLIGHT };
-
-/* One HTTP request in flight. */
-struct fw_xfer {
-	CURL *easy;
-	/* This request's St2-Trace-Tag, chained in front of the forwarder's shared headers. */
-	struct curl_slist tag;
-	char *body;
-	struct http_body resp; /* the start of st2's answer: FW_RESP_MAX */
-	char errbuf[CURL_ERROR_SIZE];
-};
-
-/* One window event. */
-struct fw_item {
-	struct spool_event *ev;
-	struct order_link order; /* in its order key's chain */
-	enum fw_state state;
-	int64_t due; /* mono_ms() before which it may not start */
-	struct fw_xfer *xfer;
-	TAILQ_ENTRY(fw_item) entry;
-};
-TAILQ_HEAD(fw_window, fw_item);
-
-struct forwarder {
-	struct event_base *base;
-	struct spool *spool;
-	char *url;  /* NULL: sink mode */
-	char *auth; /* "St2-Api-Key: ..." or "X-Auth-Token: ...", or NULL */
-	int verify_tls;
-
-	struct sink *sink; /* sink mode */
-	char *sink_path;
-	int sink_failures;
-	int64_t sink_due;
-
-	struct event_base *own_base; /* = base; freed by forward_free */
-	pthread_t thread;
-	int started;
-
-	struct curlev *curl;
-	struct curl_slist *headers;   /* the same for every request */
-	CURL *idle[FW_MAX_IN_FLIGHT]; /* configured handles between requests */
-	size_t nidle;
-	struct event *tick;
-	struct event *done_ev;
-	struct event *stop_ev;
-	struct event *inbox_ev;
-
-	/* Events handed over by the spool's writer thread, guarded by inbox_mu. */
-	pthread_mutex_t inbox_mu;
-	struct spool_event **inbox;
-	size_t ninbox;
-	int poked; /* an empty hand-over: others' events were stored */
-
-	/* Closed after an st2-wide failure until gate_due; then one probe at a time. */
-	int gate_failures;
-	int64_t gate_due;
-
-	struct fw_window window;
-	size_t nwindow;
-	size_t in_flight;
-	int64_t last_seq;    /* highest seq loaded into the window */
-	int backlog;         /* the spool may hold more than the window took */
-	unsigned long epoch; /* the spool's leadership epoch the window is from; 0: none */
-	struct order_table order;
-
-	char *problem; /* kind of the last failure logged; NULL while healthy */
-	int stopping;
-	void (*done)(void *);
-	void *done_arg;
-};
+#include "forward.h"
 
 /* Whether it may start now: the head of its chain, idle and due. */
 static int
@@ -199,32 +98,8 @@ fw_item_ready(const struct fw_item *it, int64_t now)
 	return order_is_head(&it->order);
 }
 
-/* Frees a transfer, detaching it from the multi handle first. */
-static void
-fw_xfer_free(struct forwarder *fw, struct fw_xfer *x)
-{
-	if (x == NULL)
-		return;
-	if (x->easy != NULL) {
-		curlev_remove(fw->curl, x->easy);
-		/* Nothing of x may outlive it in an idle handle. */
-		curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, NULL);
-		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, NULL);
-		curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, NULL);
-		curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, NULL);
-		if (fw->nidle < FW_MAX_IN_FLIGHT)
-			fw->idle[fw->nidle++] = x->easy;
-		else
-			curl_easy_cleanup(x->easy);
-	}
-	free(x->tag.data);
-	free(x->body);
-	free(x->resp.data);
-	free(x);
-}
-
 /* Takes ev (ownership) into the window, honouring a stored retry time. */
-static void
+void
 fw_item_add(struct forwarder *fw, struct spool_event *ev)
 {
 	struct fw_item *it = xcalloc(1, sizeof *it);
@@ -241,7 +116,7 @@ fw_item_add(struct forwarder *fw, struct spool_event *ev)
 }
 
 /* Drops it from the window (delivered, dead, or shutting down). */
-static void
+void
 fw_item_remove(struct forwarder *fw, struct fw_item *it)
 {
 	if (it->xfer != NULL) {
@@ -258,7 +133,7 @@ fw_item_remove(struct forwarder *fw, struct fw_item *it)
 }
 
 /* Why ev cannot become a request body (NULL if it can): checked once, at load. */
-static const char *
+const char *
 fw_unsendable(const struct spool_event *ev)
 {
 	json_t *t;
@@ -276,7 +151,7 @@ fw_unsendable(const struct spool_event *ev)
  * leadership changed, the window is emptied, once nothing is in flight,
  * and the spool read again from its start.
  */
-static int
+int
 fw_leading(struct forwarder *fw)
 {
 	unsigned long epoch = spool_leader(fw->spool);
@@ -300,7 +175,7 @@ fw_leading(struct forwarder *fw)
 }
 
 /* Loads pending events after the last one loaded, as room allows. */
-static void
+void
 fw_refill(struct forwarder *fw)
 {
 	const char *why;
@@ -468,7 +343,7 @@ fw_retry(struct forwarder *fw, struct fw_item *it, const char *error, int64_t re
 }
 
 /* Decides what a finished attempt means and records it. */
-static void
+void
 fw_outcome(struct forwarder *fw, struct fw_item *it, CURLcode cc, long status,
            int64_t retry_after_s)
 {
@@ -511,68 +386,6 @@ fw_outcome(struct forwarder *fw, struct fw_item *it, CURLcode cc, long status,
 }
 
 /*
- * A handle with the options every request shares. Handles are kept between
- * requests (fw->idle) rather than built and cleared for each of them; the
- * connections themselves live in the multi handle either way.
- */
-static CURL *
-fw_easy(struct forwarder *fw)
-{
-	CURL *easy;
-
-	if (fw->nidle > 0)
-		return fw->idle[--fw->nidle];
-	if ((easy = curl_easy_init()) == NULL)
-		fatal("forward: libcurl: out of memory");
-	curl_easy_setopt(easy, CURLOPT_URL, fw->url);
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, http_body_write);
-	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)FW_CONNECT_MS);
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)FW_TIMEOUT_MS);
-	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, fw->verify_tls ? 1L : 0L);
-	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, fw->verify_tls ? 2L : 0L);
-	http_common_opts(easy);
-	return easy;
-}
-
-/* Starts the POST of one window event. */
-static void
-fw_start(struct forwarder *fw, struct fw_item *it)
-{
-	struct fw_xfer *x = xcalloc(1, sizeof *x);
-	const char *why;
-	char *p;
-
-	x->body = payload_trigger_body(it->ev, "");
-	/* The event id is PagerDuty's: keep control characters out of the header. */
-	x->tag.data = xasprintf("St2-Trace-Tag: pagerduty-%s", it->ev->event_id);
-	for (p = x->tag.data; *p != '\0'; p++) {
-		if (iscntrl((unsigned char)*p))
-			*p = '_';
-	}
-	x->tag.next = fw->headers;
-	x->easy = fw_easy(fw);
-	/* Every option a previous request set differently is set again here. */
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, &x->tag);
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->body);
-	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(x->body));
-	x->resp.max = FW_RESP_MAX; /* kept for error reasons; st2's answers are far smaller */
-	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, &x->resp);
-	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, it);
-
-	it->xfer = x;
-	it->state = FW_IN_FLIGHT;
-	fw->in_flight++;
-	if ((why = curlev_add(fw->curl, x->easy)) != NULL) {
-		/* Not sent at all: count it as a failed attempt and back off. */
-		snprintf(x->errbuf, sizeof x->errbuf, "%s", why);
-		curl_easy_cleanup(x->easy);
-		x->easy = NULL;
-		fw_outcome(fw, it, CURLE_FAILED_INIT, 0, 0);
-	}
-}
-
-/*
  * Sink mode: appends the whole window, in seq order, one JSON line per
  * event (triggers/sink.c), then marks delivered what it wrote for good;
  * the rest waits for a backoff.
@@ -608,7 +421,7 @@ fw_sink_flush(struct forwarder *fw)
 }
 
 /* Starts whatever may start: due chain heads, up to the in-flight limit. */
-static void
+void
 fw_dispatch(struct forwarder *fw)
 {
 	struct fw_item *it;
@@ -629,269 +442,4 @@ fw_dispatch(struct forwarder *fw)
 		if (fw_item_ready(it, now))
 			fw_start(fw, it);
 	}
-}
-
-/* Runs done once the last transfer of a stop has finished. */
-static void
-fw_maybe_done(struct forwarder *fw)
-{
-	if (fw->stopping && fw->in_flight == 0)
-		event_active(fw->done_ev, EV_TIMEOUT, 1);
-}
-
-/* curlev: a transfer finished; record its outcome. */
-static void
-fw_curl_done(void *easy, int result, void *arg)
-{
-	struct forwarder *fw = arg;
-	curl_off_t retry_after = 0;
-	long status = 0;
-	char *priv;
-
-	curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
-	if (result == CURLE_OK) {
-		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-		curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &retry_after);
-	}
-	fw_outcome(fw, (struct fw_item *)priv, (CURLcode)result, status, (int64_t)retry_after);
-}
-
-/* curlev: every finished transfer is recorded; start the next ones. */
-static void
-fw_curl_collected(void *arg)
-{
-	struct forwarder *fw = arg;
-
-	fw_dispatch(fw);
-	fw_maybe_done(fw);
-}
-
-/* The one-second tick: refill (CLI retries, missed hand-overs), due retries, sink retry. */
-static void
-fw_tick(evutil_socket_t fd, short events, void *arg)
-{
-	struct forwarder *fw = arg;
-
-	if (fw->stopping)
-		return;
-	fw->backlog = 1;
-	fw_refill(fw);
-	fw_dispatch(fw);
-}
-
-/* Runs the stop callback outside libcurl's callbacks, then ends the thread's loop. */
-static void
-fw_done_event(evutil_socket_t fd, short events, void *arg)
-{
-	struct forwarder *fw = arg;
-	void (*done)(void *) = fw->done;
-
-	fw->done = NULL;
-	if (done != NULL)
-		done(fw->done_arg);
-	event_base_loopbreak(fw->base);
-}
-
-/* forward_stop() on the forwarder's thread: no new requests, wait for those in flight. */
-static void
-fw_stop_event(evutil_socket_t fd, short events, void *arg)
-{
-	struct forwarder *fw = arg;
-
-	fw->stopping = 1;
-	event_del(fw->tick);
-	if (fw->in_flight == 0)
-		event_active(fw->done_ev, EV_TIMEOUT, 1);
-}
-
-/*
- * Takes the events the spool's writer handed over: those that follow the
- * window's last seq join it; any other case leaves them to a refill.
- */
-static void
-fw_inbox_event(evutil_socket_t fd, short events, void *arg)
-{
-	struct forwarder *fw = arg;
-	struct spool_event **evs, *ev;
-	size_t n, i;
-	int poked, lead;
-
-	pthread_mutex_lock(&fw->inbox_mu);
-	evs = fw->inbox;
-	n = fw->ninbox;
-	poked = fw->poked;
-	fw->inbox = NULL;
-	fw->ninbox = 0;
-	fw->poked = 0;
-	pthread_mutex_unlock(&fw->inbox_mu);
-
-	lead = fw_leading(fw);
-	if (poked)
-		fw->backlog = 1;
-	for (i = 0; i < n; i++) {
-		ev = evs[i];
-		if (ev->seq <= fw->last_seq || fw->stopping || !lead) {
-			spool_event_free(ev); /* loaded by a refill already, or not needed */
-			continue;
-		}
-		if (fw->backlog || ev->seq != fw->last_seq + 1 || fw->nwindow >= FW_WINDOW_MAX ||
-		    fw_unsendable(ev) != NULL) {
-			fw->backlog = 1;
-			spool_event_free(ev);
-			continue;
-		}
-		fw_item_add(fw, ev);
-	}
-	free(evs);
-	fw_dispatch(fw);
-}
-
-/* The forwarder's thread: its loop runs until the stop has finished. */
-static void *
-fw_thread(void *arg)
-{
-	struct forwarder *fw = arg;
-
-	pthread_setname_np(pthread_self(), "pd-forward");
-	/*
-	 * When the CPU is short, answering PagerDuty within its deadline comes
-	 * first and delivery can lag: the spool holds what is not sent yet. A
-	 * lower priority for this thread alone says so to the scheduler.
-	 */
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), FW_NICE) != 0)
-		log_debug("forward: cannot lower the forwarder's priority: %s", strerror(errno));
-	event_base_dispatch(fw->base);
-	return NULL;
-}
-
-/* Creates the forwarder and starts its thread, which loads what the spool holds. */
-struct forwarder *
-forward_new(const struct pd_config *cfg, struct spool *spool)
-{
-	struct forwarder *fw = xcalloc(1, sizeof *fw);
-	struct timeval tv = {FW_TICK_MS / 1000, (FW_TICK_MS % 1000) * 1000};
-	size_t len;
-	int rc;
-
-	if ((fw->base = fw->own_base = event_base_new()) == NULL)
-		fatal("forward: cannot create an event loop");
-	fw->spool = spool;
-	fw->verify_tls = cfg->st2_verify_tls;
-	fw->backlog = 1; /* whatever a previous run left in the spool */
-	pthread_mutex_init(&fw->inbox_mu, NULL);
-	TAILQ_INIT(&fw->window);
-	if (cfg->st2_api_url != NULL) {
-		len = strlen(cfg->st2_api_url);
-		while (len > 0 && cfg->st2_api_url[len - 1] == '/')
-			len--;
-		fw->url = xasprintf("%.*s/v1/webhooks/st2", (int)len, cfg->st2_api_url);
-	} else
-		fw->sink_path =
-		    xstrdup(cfg->st2_sink_file != NULL ? cfg->st2_sink_file : "triggers.jsonl");
-	if (cfg->st2_api_key != NULL && cfg->st2_api_key[0] != '\0')
-		fw->auth = xasprintf("St2-Api-Key: %s", cfg->st2_api_key);
-	else if (cfg->st2_auth_token != NULL && cfg->st2_auth_token[0] != '\0')
-		fw->auth = xasprintf("X-Auth-Token: %s", cfg->st2_auth_token);
-
-	if ((fw->tick = event_new(fw->base, -1, EV_PERSIST, fw_tick, fw)) == NULL ||
-	    (fw->done_ev = evtimer_new(fw->base, fw_done_event, fw)) == NULL ||
-	    (fw->stop_ev = event_new(fw->base, -1, 0, fw_stop_event, fw)) == NULL ||
-	    (fw->inbox_ev = event_new(fw->base, -1, 0, fw_inbox_event, fw)) == NULL)
-		fatal("forward: event_new failed");
-	if (fw->url != NULL) {
-		fw->curl =
-		    curlev_new(fw->base, FW_MAX_IN_FLIGHT, fw_curl_done, fw_curl_collected, fw);
-		fw->headers = curl_slist_append(NULL, "Content-Type: application/json");
-		/* Without this libcurl may wait a second for 100-continue on large bodies. */
-		fw->headers = curl_slist_append(fw->headers, "Expect:");
-		if (fw->auth != NULL)
-			fw->headers = curl_slist_append(fw->headers, fw->auth);
-		if (fw->headers == NULL)
-			fatal("forward: libcurl: out of memory");
-		log_info("forward: triggers go to %s", fw->url);
-	} else {
-		fw->sink = sink_new(fw->sink_path, cfg->spool_durability == DURABILITY_FSYNC);
-		log_info("forward: st2.api_url unset, triggers go to %s", fw->sink_path);
-	}
-	event_add(fw->tick, &tv);
-	/* The first pass loads the backlog at once rather than a tick later. */
-	event_active(fw->inbox_ev, EV_READ, 0);
-	if ((rc = pthread_create(&fw->thread, NULL, fw_thread, fw)) != 0)
-		fatal("forward: cannot start the forwarder thread: %s", strerror(rc));
-	fw->started = 1;
-	return fw;
-}
-
-/* spool_notify_cb, on a spool's thread: queue the new events (or the poke, n 0) for ours. */
-void
-forward_handoff(struct spool_event **evs, size_t n, void *arg)
-{
-	struct forwarder *fw = arg;
-
-	pthread_mutex_lock(&fw->inbox_mu);
-	if (n == 0) {
-		fw->poked = 1;
-	} else {
-		fw->inbox = xreallocarray(fw->inbox, fw->ninbox + n, sizeof *fw->inbox);
-		memcpy(fw->inbox + fw->ninbox, evs, n * sizeof *evs);
-		fw->ninbox += n;
-	}
-	pthread_mutex_unlock(&fw->inbox_mu);
-	event_active(fw->inbox_ev, EV_READ, 0);
-}
-
-/*
- * Stops starting requests; done(arg) runs on the forwarder's thread once
- * none is in flight (so it must be thread-safe, like event_base_loopexit).
- */
-void
-forward_stop(struct forwarder *fw, void (*done)(void *), void *arg)
-{
-	fw->done = done;
-	fw->done_arg = arg;
-	event_active(fw->stop_ev, EV_READ, 0);
-}
-
-/* Ends the forwarder's thread (at once if forward_stop's done has not run yet). */
-void
-forward_join(struct forwarder *fw)
-{
-	if (fw == NULL || !fw->started)
-		return;
-	event_base_loopbreak(fw->base);
-	pthread_join(fw->thread, NULL);
-	fw->started = 0;
-}
-
-/* Frees everything; abandoned transfers' events stay pending in the spool. */
-void
-forward_free(struct forwarder *fw)
-{
-	struct fw_item *it;
-	size_t i;
-
-	if (fw == NULL)
-		return;
-	forward_join(fw);
-	while ((it = TAILQ_FIRST(&fw->window)) != NULL)
-		fw_item_remove(fw, it);
-	while (fw->nidle > 0)
-		curl_easy_cleanup(fw->idle[--fw->nidle]);
-	curlev_free(fw->curl);
-	curl_slist_free_all(fw->headers);
-	for (i = 0; i < fw->ninbox; i++)
-		spool_event_free(fw->inbox[i]);
-	free(fw->inbox);
-	pthread_mutex_destroy(&fw->inbox_mu);
-	event_free(fw->tick);
-	event_free(fw->done_ev);
-	event_free(fw->stop_ev);
-	event_free(fw->inbox_ev);
-	event_base_free(fw->own_base);
-	sink_free(fw->sink);
-	free(fw->url);
-	free(fw->auth);
-	free(fw->sink_path);
-	free(fw->problem);
-	free(fw);
 }

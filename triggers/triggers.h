@@ -44,7 +44,7 @@ char *payload_trigger_body(const struct spool_event *ev, const char *suffix);
 enum pd_err payload_from_event(json_t *event, const char *webhook_id, const char *subscription_id,
                                const char *source, struct spool_event **out);
 
-/* triggers/forward.c */
+/* triggers/forward_thread.c: the forwarder's face (its mechanism: forward.c) */
 /* Starts the forwarder on a thread of its own; it loads what the spool holds. */
 struct forwarder *forward_new(const struct pd_config *, struct spool *);
 /* A spool_notify_cb: events just committed, handed over as they are. */
