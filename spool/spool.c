@@ -16,11 +16,19 @@
  * whether this process's forwarder is the one that delivers (one replica
  * at a time does, for the order promise), and changes when leadership is
  * won again, so that a forwarder that lost it drops what it had loaded.
+ *
+ * What is the same in every backend lives here too, so that a backend
+ * holds only what differs: the check of a submission, and (backend.h) the
+ * ops their threads hand each other, the time an outcome is stamped with,
+ * the prune cutoff and the capacity rule. Two copies of a rule drift
+ * apart, and then a promise holds for one backend only.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "st2pd.h"
+#include "backend.h"
 
 struct spool {
 	const struct spool_backend *b;
@@ -94,10 +102,21 @@ spool_open_config(const struct pd_config *cfg, struct spool **out)
 	return err;
 }
 
+/* Every backend's spool starts with a struct spool_base (backend.h). */
 enum pd_err
 spool_start(struct spool *s, struct event_base *base, spool_notify_cb *notify, void *arg)
 {
-	return s->b->start(s->impl, base, notify, arg);
+	struct spool_base *h = s->impl;
+	enum pd_err err;
+
+	if (h->started)
+		return PD_ERR_USAGE;
+	h->loop = base;
+	h->notify = notify;
+	h->notify_arg = arg;
+	if ((err = s->b->start(s->impl, base, notify, arg)) == PD_OK)
+		h->started = 1;
+	return err;
 }
 
 void
@@ -109,9 +128,16 @@ spool_close(struct spool *s)
 	free(s);
 }
 
+/* An event no backend can store is refused here; ev is the spool's in every case. */
 enum pd_err
 spool_submit(struct spool *s, struct spool_event *ev, spool_commit_cb *cb, void *arg)
 {
+	if (ev->event_id == NULL || ev->payload == NULL) {
+		spool_event_free(ev);
+		return PD_ERR_VALIDATION;
+	}
+	if (ev->received_ms == 0)
+		ev->received_ms = now_ms();
 	return s->b->submit(s->impl, ev, cb, arg);
 }
 
@@ -179,6 +205,146 @@ const char *
 spool_backend_name(struct spool *s)
 {
 	return s->b->name;
+}
+
+/* ---- what the backends' daemon halves share (backend.h) ---- */
+
+/* An op with its type; the rest zero. */
+static struct spool_op *
+spool_op_new(enum spool_op_type type)
+{
+	struct spool_op *op = xcalloc(1, sizeof *op);
+
+	op->type = type;
+	return op;
+}
+
+struct spool_op *
+spool_op_submit(struct spool_event *ev, spool_commit_cb *cb, void *arg)
+{
+	struct spool_op *op = spool_op_new(OP_SUBMIT);
+
+	op->ev = ev;
+	op->cb = cb;
+	op->arg = arg;
+	return op;
+}
+
+/* A delivery outcome: what every backend records of it. */
+static struct spool_op *
+spool_op_outcome(enum spool_op_type type, int64_t seq, int attempts, int64_t ms, const char *text)
+{
+	struct spool_op *op = spool_op_new(type);
+
+	op->seq = seq;
+	op->attempts = attempts;
+	op->ms = ms;
+	op->text = text != NULL ? xstrdup(text) : NULL;
+	return op;
+}
+
+struct spool_op *
+spool_op_meta(const char *key, const char *value, spool_commit_cb *cb, void *arg)
+{
+	struct spool_op *op = spool_op_outcome(OP_META, 0, 0, 0, value);
+
+	op->key = xstrdup(key);
+	op->cb = cb;
+	op->arg = arg;
+	return op;
+}
+
+/* The cutoff is the dedup horizon: an id is a duplicate that long after its delivery. */
+struct spool_op *
+spool_op_prune(int64_t now)
+{
+	return spool_op_outcome(OP_PRUNE, 0, 0, now - SPOOL_KEEP_DELIVERED_MS, NULL);
+}
+
+/* Hands an outcome to the backend whose spool self is. */
+static void
+spool_base_queue(void *self, struct spool_op *op)
+{
+	struct spool_base *b = self;
+
+	b->queue_outcome(b, op);
+}
+
+/* Stamped now, when st2 accepted it, not when a backend gets to record it. */
+void
+spool_base_delivered(void *self, int64_t seq)
+{
+	spool_base_queue(self, spool_op_outcome(OP_DELIVERED, seq, 0, now_ms(), NULL));
+}
+
+void
+spool_base_retry_later(void *self, int64_t seq, int attempts, int64_t next_ms, const char *error)
+{
+	spool_base_queue(self, spool_op_outcome(OP_RETRY, seq, attempts, next_ms, error));
+}
+
+void
+spool_base_dead(void *self, int64_t seq, int attempts, const char *reason)
+{
+	spool_base_queue(self, spool_op_outcome(OP_DEAD, seq, attempts, now_ms(), reason));
+}
+
+void
+spool_base_prune(void *self, int64_t now)
+{
+	spool_base_queue(self, spool_op_prune(now));
+}
+
+void
+spool_op_free(struct spool_op *op)
+{
+	spool_event_free(op->ev);
+	free(op->text);
+	free(op->key);
+	free(op);
+}
+
+size_t
+spool_op_free_list(struct spool_op *op)
+{
+	struct spool_op *next;
+	size_t n = 0;
+
+	for (; op != NULL; op = next) {
+		next = op->next;
+		spool_op_free(op);
+		n++;
+	}
+	return n;
+}
+
+/* Delivered events do not count: they age out by themselves. */
+int
+spool_full(long max_events, int64_t pending, int64_t dead, int64_t queued)
+{
+	return max_events > 0 && pending + dead + queued >= max_events;
+}
+
+/* The backends' threads sleep on it: their timers must not jump with the wall clock. */
+void
+spool_cond_init(pthread_cond_t *cv)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+void
+spool_cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, int64_t mono)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(mono / 1000);
+	ts.tv_nsec = (long)(mono % 1000) * 1000000;
+	pthread_cond_timedwait(cv, mu, &ts);
 }
 
 /* ---- the spool command's half ---- */

@@ -52,7 +52,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sqlite.h"
@@ -109,15 +108,32 @@ sqlite_destroy(struct sqlite_spool *s)
 	free(s);
 }
 
+/* Appends an op to the writer's queue and wakes it. */
+static void
+sqlite_queue_op(struct sqlite_spool *s, struct spool_op *op)
+{
+	pthread_mutex_lock(&s->mu);
+	oplist_add(&s->queue, op);
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Delivery outcomes (spool_base_*) go through the same queue as submissions. */
+static void
+sqlite_queue_outcome(struct spool_base *b, struct spool_op *op)
+{
+	sqlite_queue_op((struct sqlite_spool *)b, op);
+}
+
 /* Opens (creating if needed) the spool in directory path and recovers it. */
 enum pd_err
 sqlite_spool_open(const char *path, enum durability durability, long max_events,
                   struct sqlite_spool **out)
 {
 	struct sqlite_spool *s = xcalloc(1, sizeof *s);
-	pthread_condattr_t ca;
 
 	*out = NULL;
+	s->head.queue_outcome = sqlite_queue_outcome;
 	s->dir = xstrdup(path);
 	s->dbpath = xasprintf("%s/%s", path, SPOOL_DB_FILE);
 	s->durability = durability;
@@ -128,11 +144,7 @@ sqlite_spool_open(const char *path, enum durability durability, long max_events,
 	oplist_init(&s->retained);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->rmu, NULL);
-	/* The writer's housekeeping timer must not jump with the wall clock. */
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	spool_cond_init(&s->cv);
 	pthread_cond_init(&s->ccv, NULL);
 
 	if (mkdirs(path, 0750) != 0) {
@@ -162,11 +174,6 @@ sqlite_spool_start(void *self, struct event_base *base, spool_notify_cb *notify,
 	struct sqlite_spool *s = self;
 	int rc;
 
-	if (s->started)
-		return PD_ERR_USAGE;
-	s->base = base;
-	s->notify = notify;
-	s->notify_arg = arg;
 	s->done_ev = event_new(base, -1, 0, sqlite_done_cb, s);
 	if (s->done_ev == NULL)
 		fatal("spool: event_new failed");
@@ -177,7 +184,6 @@ sqlite_spool_start(void *self, struct event_base *base, spool_notify_cb *notify,
 		s->done_ev = NULL;
 		return PD_ERR_SPOOL_IO;
 	}
-	s->started = 1;
 	return PD_OK;
 }
 
@@ -186,7 +192,7 @@ static void
 sqlite_spool_close(void *self)
 {
 	struct sqlite_spool *s = self;
-	struct sqlite_op *batch;
+	struct spool_op *batch;
 	int i;
 
 	if (s == NULL)
@@ -196,7 +202,7 @@ sqlite_spool_close(void *self)
 	pthread_cond_signal(&s->cv);
 	pthread_cond_signal(&s->ccv);
 	pthread_mutex_unlock(&s->mu);
-	if (s->started)
+	if (s->head.started)
 		pthread_join(s->writer, NULL);
 	if (s->checkpointing) {
 		pthread_join(s->checkpointer, NULL);
@@ -224,16 +230,6 @@ sqlite_spool_close(void *self)
 	sqlite_destroy(s);
 }
 
-/* Appends an op to the writer's queue and wakes it. */
-static void
-sqlite_queue_op(struct sqlite_spool *s, struct sqlite_op *op)
-{
-	pthread_mutex_lock(&s->mu);
-	oplist_add(&s->queue, op);
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-}
-
 /*
  * Queues ev for the next group commit, unless the spool is full or closing.
  * ev is the spool's in every case, so that no caller has two paths to free it.
@@ -242,15 +238,12 @@ static enum pd_err
 sqlite_spool_submit(void *self, struct spool_event *ev, spool_commit_cb *cb, void *arg)
 {
 	struct sqlite_spool *s = self;
-	struct sqlite_op *op;
 	enum pd_err err = PD_OK;
 
 	pthread_mutex_lock(&s->mu);
-	if (ev->event_id == NULL || ev->payload == NULL)
-		err = PD_ERR_VALIDATION;
-	else if (s->closing)
+	if (s->closing)
 		err = PD_ERR_SPOOL_IO;
-	else if (s->max_events > 0 && s->pending + s->dead + s->queued >= s->max_events)
+	else if (spool_full(s->max_events, s->pending, s->dead, s->queued))
 		err = PD_ERR_SPOOL_FULL;
 	else
 		s->queued++;
@@ -259,62 +252,8 @@ sqlite_spool_submit(void *self, struct spool_event *ev, spool_commit_cb *cb, voi
 		spool_event_free(ev);
 		return err;
 	}
-
-	if (ev->received_ms == 0)
-		ev->received_ms = now_ms();
-	op = xcalloc(1, sizeof *op);
-	op->type = OP_SUBMIT;
-	op->ev = ev;
-	op->cb = cb;
-	op->arg = arg;
-	sqlite_queue_op(s, op);
+	sqlite_queue_op(s, spool_op_submit(ev, cb, arg));
 	return PD_OK;
-}
-
-/* Builds a delivery-outcome op. */
-static struct sqlite_op *
-sqlite_outcome(enum sqlite_op_type type, int64_t seq, int attempts, int64_t ms, const char *text)
-{
-	struct sqlite_op *op = xcalloc(1, sizeof *op);
-
-	op->type = type;
-	op->seq = seq;
-	op->attempts = attempts;
-	op->ms = ms;
-	op->text = text != NULL ? xstrdup(text) : NULL;
-	return op;
-}
-
-/* Records that st2 accepted event seq. */
-static void
-sqlite_spool_delivered(void *self, int64_t seq)
-{
-	struct sqlite_spool *s = self;
-	sqlite_queue_op(s, sqlite_outcome(OP_DELIVERED, seq, 0, now_ms(), NULL));
-}
-
-/* Records a failed attempt; the forwarder tries again at next_ms. */
-static void
-sqlite_spool_retry_later(void *self, int64_t seq, int attempts, int64_t next_ms, const char *error)
-{
-	struct sqlite_spool *s = self;
-	sqlite_queue_op(s, sqlite_outcome(OP_RETRY, seq, attempts, next_ms, error));
-}
-
-/* Moves event seq to the dead letters. */
-static void
-sqlite_spool_dead(void *self, int64_t seq, int attempts, const char *reason)
-{
-	struct sqlite_spool *s = self;
-	sqlite_queue_op(s, sqlite_outcome(OP_DEAD, seq, attempts, now_ms(), reason));
-}
-
-/* Queues one prune pass as if the time were now. */
-static void
-sqlite_spool_prune(void *self, int64_t now)
-{
-	struct sqlite_spool *s = self;
-	sqlite_queue_op(s, sqlite_outcome(OP_PRUNE, 0, 0, now - SPOOL_KEEP_DELIVERED_MS, NULL));
 }
 
 /* Queues a durable key/value write behind everything queued before it. */
@@ -322,13 +261,7 @@ static void
 sqlite_spool_meta_set(void *self, const char *key, const char *value, spool_commit_cb *cb,
                       void *arg)
 {
-	struct sqlite_spool *s = self;
-	struct sqlite_op *op = sqlite_outcome(OP_META, 0, 0, 0, value);
-
-	op->key = xstrdup(key);
-	op->cb = cb;
-	op->arg = arg;
-	sqlite_queue_op(s, op);
+	sqlite_queue_op(self, spool_op_meta(key, value, cb, arg));
 }
 
 /* Copies a text column, NULL for SQL NULL. */
@@ -460,10 +393,10 @@ const struct spool_backend spool_sqlite = {
     .start = sqlite_spool_start,
     .close = sqlite_spool_close,
     .submit = sqlite_spool_submit,
-    .delivered = sqlite_spool_delivered,
-    .retry_later = sqlite_spool_retry_later,
-    .dead = sqlite_spool_dead,
-    .prune = sqlite_spool_prune,
+    .delivered = spool_base_delivered,
+    .retry_later = spool_base_retry_later,
+    .dead = spool_base_dead,
+    .prune = spool_base_prune,
     .fetch = sqlite_spool_fetch,
     .meta_set = sqlite_spool_meta_set,
     .meta_get = sqlite_spool_meta_get,

@@ -1,9 +1,9 @@
 /*
  * sqlite.h: what the two halves of the SQLite spool share, and nothing
- * outside spool/ sees: the spool's state, the ops the loop queues for the
- * writer thread, and the statements each connection prepares. sqlite.c is
- * the backend's face (open, submit, outcomes, reads); sqlite_writer.c the
- * thread that commits.
+ * outside spool/ sees: the spool's state and the statements each
+ * connection prepares (the ops the loop queues for the writer thread are
+ * every backend's: backend.h). sqlite.c is the backend's face (open,
+ * submit, outcomes, reads); sqlite_writer.c the thread that commits.
  */
 #ifndef SPOOL_SQLITE_H
 #define SPOOL_SQLITE_H
@@ -13,30 +13,7 @@
 #include <event2/event.h>
 #include <sqlite3.h>
 
-#include "st2pd.h"
-
-enum sqlite_op_type { OP_SUBMIT = 0, OP_DELIVERED, OP_RETRY, OP_DEAD, OP_PRUNE, OP_META, OP_PROBE };
-
-/* One queued write; submissions travel back to the loop with their result. */
-struct sqlite_op {
-	enum sqlite_op_type type;
-	struct spool_event *ev; /* OP_SUBMIT */
-	spool_commit_cb *cb;
-	void *arg;
-	int64_t seq;
-	int attempts;
-	int64_t ms; /* next attempt, time of the outcome, or prune cutoff */
-	char *text; /* last error or dead reason; OP_META: the value */
-	char *key;  /* OP_META */
-	enum pd_err result;
-	int duplicate;
-	struct sqlite_op *next;
-};
-
-struct sqlite_oplist {
-	struct sqlite_op *head;
-	struct sqlite_op **tail;
-};
+#include "backend.h"
 
 /* Writer statements, prepared once at open (indexes into spool->ws; sqlite_writer.c). */
 enum sqlite_wstmt {
@@ -53,13 +30,13 @@ enum sqlite_wstmt {
 	WS_SYNC_FULL,
 	WS_SYNC_NORMAL,
 	WS_META,
-	WS_PROBE,
 	WS_TWINS,
 	WS_MAX
 };
 /* Reader statements (indexes into spool->rs; sqlite.c). */
 enum sqlite_rstmt { RS_FETCH = 0, RS_OLDEST, RS_META, RS_MAX };
 struct sqlite_spool {
+	struct spool_base head; /* first: spool.c takes the spool as one (backend.h) */
 	char *dir;
 	char *dbpath;
 	enum durability durability;
@@ -70,24 +47,20 @@ struct sqlite_spool {
 	sqlite3_stmt *ws[WS_MAX];
 	sqlite3_stmt *rs[RS_MAX];
 
-	struct event_base *base;
 	struct event *done_ev;
-	spool_notify_cb *notify;
-	void *notify_arg;
 	pthread_t writer;
-	int started;
 	sqlite3 *cdb; /* checkpointer thread */
 	pthread_t checkpointer;
-	int checkpointing;             /* the checkpointer thread runs */
-	int wal_mark;                  /* WAL size at the last checkpoint request (writer thread) */
-	struct sqlite_oplist retained; /* outcomes of failed commits (writer thread) */
-	int64_t retry_due;             /* no batch before this (mono ms), after a failure */
+	int checkpointing;            /* the checkpointer thread runs */
+	int wal_mark;                 /* WAL size at the last checkpoint request (writer thread) */
+	struct spool_oplist retained; /* outcomes of failed commits (writer thread) */
+	int64_t retry_due;            /* no batch before this (mono ms), after a failure */
 
 	/* Everything below is guarded by mu. */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct sqlite_oplist queue;
-	struct sqlite_oplist done;
+	struct spool_oplist queue;
+	struct spool_oplist done;
 	int64_t queued; /* submissions queued or in the running batch */
 	int64_t pending, dead, delivered;
 	int closing;
@@ -99,33 +72,6 @@ struct sqlite_spool {
 	pthread_mutex_t rmu;
 };
 
-/* Empties an op list. */
-static inline void
-oplist_init(struct sqlite_oplist *l)
-{
-	l->head = NULL;
-	l->tail = &l->head;
-}
-
-/* Appends one op. */
-static inline void
-oplist_add(struct sqlite_oplist *l, struct sqlite_op *op)
-{
-	op->next = NULL;
-	*l->tail = op;
-	l->tail = &op->next;
-}
-
-/* Takes the whole list, leaving it empty: the writer's and loop's hand-off. */
-static inline struct sqlite_op *
-oplist_take(struct sqlite_oplist *l)
-{
-	struct sqlite_op *head = l->head;
-
-	oplist_init(l);
-	return head;
-}
-
 /* sqlite_writer.c */
 /* Prepares the writer's statements on s->wdb; -1 logged. */
 int sqlite_writer_prepare(struct sqlite_spool *);
@@ -136,7 +82,7 @@ void *sqlite_writer(void *arg);
 /* The checkpointer's connection and thread, if they can be had. */
 void sqlite_start_checkpointer(struct sqlite_spool *);
 /* Commits a batch as one transaction; its results go to the done list. */
-void sqlite_run_batch(struct sqlite_spool *, struct sqlite_op *batch);
+void sqlite_run_batch(struct sqlite_spool *, struct spool_op *batch);
 /* Runs finished submissions' callbacks (loop thread, or close). */
 void sqlite_run_done(struct sqlite_spool *);
 /* The loop's side of the hand-off: an event of base, activated by the writer. */

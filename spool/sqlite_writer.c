@@ -80,7 +80,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sqlite.h"
@@ -122,9 +121,6 @@ static const char *const sqlite_wsql[WS_MAX] = {
     [WS_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
     [WS_META] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    /* A real page write, so that success says the disk takes writes again. */
-    [WS_PROBE] = "INSERT INTO meta (key, value) VALUES ('spool.probe', ?1) "
-                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     /* Rows of a transition from source ?2, and from the other source. */
     [WS_TWINS] = "SELECT coalesce(sum(source = ?2), 0), coalesce(sum(source <> ?2), 0) "
                  "FROM events INDEXED BY events_transition WHERE transition = ?1",
@@ -143,16 +139,6 @@ sqlite_writer_prepare(struct sqlite_spool *s)
 		}
 	}
 	return 0;
-}
-
-/* Frees an op and what it still owns. */
-static void
-sqlite_op_free(struct sqlite_op *op)
-{
-	spool_event_free(op->ev);
-	free(op->text);
-	free(op->key);
-	free(op);
 }
 
 int
@@ -236,7 +222,7 @@ sqlite_twin(struct sqlite_spool *s, const struct spool_event *ev, int *twin)
 
 /* Applies one op inside the batch's transaction, recording counter changes. */
 static int
-sqlite_apply(struct sqlite_spool *s, struct sqlite_op *op, struct sqlite_delta *d)
+sqlite_apply(struct sqlite_spool *s, struct spool_op *op, struct sqlite_delta *d)
 {
 	struct spool_event *ev = op->ev;
 	sqlite3_stmt *st;
@@ -283,18 +269,16 @@ sqlite_apply(struct sqlite_spool *s, struct sqlite_op *op, struct sqlite_delta *
 		sqlite3_bind_int64(st, 2, op->ms);
 		break;
 	case OP_RETRY:
-		st = s->ws[WS_RETRY];
-		sqlite3_bind_int64(st, 1, op->seq);
-		sqlite3_bind_int(st, 2, op->attempts);
-		sqlite3_bind_int64(st, 3, op->ms);
-		sqlite_bind_str(st, 4, op->text);
-		return sqlite_wstep(s, WS_RETRY);
 	case OP_DEAD:
-		st = s->ws[WS_DEAD];
+		/* Both statements take the same values: the attempts, a time, and why. */
+		st = s->ws[op->type == OP_RETRY ? WS_RETRY : WS_DEAD];
 		sqlite3_bind_int64(st, 1, op->seq);
 		sqlite3_bind_int(st, 2, op->attempts);
 		sqlite3_bind_int64(st, 3, op->ms);
 		sqlite_bind_str(st, 4, op->text);
+		/* A retry moves no counter: the event stays pending. */
+		if (op->type == OP_RETRY)
+			return sqlite_wstep(s, WS_RETRY);
 		break;
 	case OP_PRUNE:
 		st = s->ws[WS_PRUNE];
@@ -309,9 +293,6 @@ sqlite_apply(struct sqlite_spool *s, struct sqlite_op *op, struct sqlite_delta *
 		sqlite_bind_str(st, 1, op->key);
 		sqlite_bind_str(st, 2, op->text);
 		return sqlite_wstep(s, WS_META);
-	case OP_PROBE:
-		sqlite3_bind_int64(s->ws[WS_PROBE], 1, op->ms);
-		return sqlite_wstep(s, WS_PROBE);
 	default:
 		return -1;
 	}
@@ -329,17 +310,17 @@ sqlite_apply(struct sqlite_spool *s, struct sqlite_op *op, struct sqlite_delta *
 
 /* Whether an op is a delivery outcome, kept and tried again when its commit fails. */
 static int
-sqlite_op_outcome(const struct sqlite_op *op)
+sqlite_op_outcome(const struct spool_op *op)
 {
 	return op->type == OP_DELIVERED || op->type == OP_RETRY || op->type == OP_DEAD;
 }
 
 /* Commits a batch as one transaction and hands its results to the loop. */
 void
-sqlite_run_batch(struct sqlite_spool *s, struct sqlite_op *batch)
+sqlite_run_batch(struct sqlite_spool *s, struct spool_op *batch)
 {
 	struct sqlite_delta d = {0, 0, 0};
-	struct sqlite_op *op, *next, *drop = NULL;
+	struct spool_op *op, *next, *drop = NULL;
 	struct spool_event **fresh = NULL;
 	size_t nfresh = 0, nkept = 0;
 	int64_t nsubmit = 0;
@@ -371,7 +352,7 @@ sqlite_run_batch(struct sqlite_spool *s, struct sqlite_op *batch)
 	 * it reading back from the database what was just written.
 	 */
 	for (op = batch; op != NULL; op = op->next) {
-		if (ok && op->type == OP_SUBMIT && !op->duplicate && s->notify != NULL) {
+		if (ok && op->type == OP_SUBMIT && !op->duplicate && s->head.notify != NULL) {
 			fresh = xreallocarray(fresh, nfresh + 1, sizeof *fresh);
 			fresh[nfresh++] = op->ev;
 		} else
@@ -410,13 +391,10 @@ sqlite_run_batch(struct sqlite_spool *s, struct sqlite_op *batch)
 		         SPOOL_RETRY_MS);
 
 	if (nfresh > 0)
-		s->notify(fresh, nfresh, s->notify_arg);
+		s->head.notify(fresh, nfresh, s->head.notify_arg);
 	free(fresh);
 
-	for (op = drop; op != NULL; op = next) {
-		next = op->next;
-		sqlite_op_free(op);
-	}
+	spool_op_free_list(drop);
 	if (wake && s->done_ev != NULL)
 		event_active(s->done_ev, EV_READ, 0);
 }
@@ -463,17 +441,13 @@ sqlite_housekeep(struct sqlite_spool *s)
 static void
 sqlite_drop_retained(struct sqlite_spool *s)
 {
-	struct sqlite_op *op, *next;
-	size_t n = 0;
+	struct spool_op *op;
+	size_t n;
 
 	pthread_mutex_lock(&s->mu);
 	op = oplist_take(&s->retained);
 	pthread_mutex_unlock(&s->mu);
-	for (; op != NULL; op = next) {
-		next = op->next;
-		sqlite_op_free(op);
-		n++;
-	}
+	n = spool_op_free_list(op);
 	log_error("spool: %s: %zu delivery outcome(s) could not be recorded before stopping",
 	          s->dbpath, n);
 }
@@ -483,20 +457,20 @@ sqlite_drop_retained(struct sqlite_spool *s)
  * failed commit left (they are older), or a probe when the spool is
  * unwritable and nothing else would find out that it has recovered.
  */
-static struct sqlite_op *
+static struct spool_op *
 sqlite_next_batch(struct sqlite_spool *s)
 {
-	struct sqlite_op *batch = oplist_take(&s->queue), *probe;
+	struct spool_op *batch = oplist_take(&s->queue);
+	char now[24];
 
 	if (s->retained.head != NULL) {
 		*s->retained.tail = batch;
 		batch = oplist_take(&s->retained);
 	}
 	if (batch == NULL && !s->commit_ok && !s->closing) {
-		probe = xcalloc(1, sizeof *probe);
-		probe->type = OP_PROBE;
-		probe->ms = now_ms();
-		batch = probe;
+		/* A real page write, so that success says the disk takes writes again. */
+		snprintf(now, sizeof now, "%lld", (long long)now_ms());
+		batch = spool_op_meta("spool.probe", now, NULL, NULL);
 	}
 	return batch;
 }
@@ -506,8 +480,7 @@ void *
 sqlite_writer(void *arg)
 {
 	struct sqlite_spool *s = arg;
-	struct sqlite_op *batch;
-	struct timespec ts;
+	struct spool_op *batch;
 	int64_t due = mono_ms() + SPOOL_HOUSEKEEP_MS, now, wake;
 	int stop = 0, work;
 
@@ -523,9 +496,7 @@ sqlite_writer(void *arg)
 			if (s->closing || now >= due || (work && now >= s->retry_due))
 				break;
 			wake = work && s->retry_due < due ? s->retry_due : due;
-			ts.tv_sec = (time_t)(wake / 1000);
-			ts.tv_nsec = (long)(wake % 1000) * 1000000;
-			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+			spool_cond_wait_until(&s->cv, &s->mu, wake);
 		}
 		batch = s->closing || now >= s->retry_due ? sqlite_next_batch(s) : NULL;
 		stop = s->closing && batch == NULL;
@@ -547,7 +518,7 @@ sqlite_writer(void *arg)
 void
 sqlite_run_done(struct sqlite_spool *s)
 {
-	struct sqlite_op *op, *next;
+	struct spool_op *op, *next;
 
 	pthread_mutex_lock(&s->mu);
 	op = oplist_take(&s->done);
@@ -555,7 +526,7 @@ sqlite_run_done(struct sqlite_spool *s)
 	for (; op != NULL; op = next) {
 		next = op->next;
 		op->cb(op->result, op->duplicate, op->arg);
-		sqlite_op_free(op);
+		spool_op_free(op);
 	}
 }
 
