@@ -13,7 +13,7 @@
  *     multi handle, so delivering to StackStorm never delays an answer;
  *   - the spool's: with SQLite the writer (group commit) and the
  *     checkpointer (spool/sqlite_writer.c); with Redis one background
- *     thread for leases and outcomes (spool/redis.c), the submissions
+ *     thread for leases and outcomes (spool/redis_lease.c), the submissions
  *     going over an async connection on this loop;
  *   - the sensor (sensor/sensor.c), when poll.mode is not off, whose
  *     requests to PagerDuty are blocking.

@@ -64,6 +64,15 @@ oplist_add(struct spool_oplist *l, struct spool_op *op)
 	l->tail = &op->next;
 }
 
+/* Appends a chain of ops, every one of them (oplist_add would cut it after the first). */
+static inline void
+oplist_add_chain(struct spool_oplist *l, struct spool_op *head)
+{
+	*l->tail = head;
+	while (*l->tail != NULL)
+		l->tail = &(*l->tail)->next;
+}
+
 /* Takes the whole list, leaving it empty: the hand-off between threads. */
 static inline struct spool_op *
 oplist_take(struct spool_oplist *l)

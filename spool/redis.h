@@ -5,7 +5,8 @@
  * outcomes, reads); redis_submit.c the loop thread's async connection,
  * which stores submissions; redis_lease.c the background thread, which
  * holds the lease and records outcomes. (redis_conn.c is shared with the
- * spool command, so its declarations are in st2pd.h.)
+ * spool command and the config check, so its declarations are in
+ * spool/spool.h.)
  */
 #ifndef SPOOL_REDIS_H
 #define SPOOL_REDIS_H

@@ -286,7 +286,7 @@ redis_thread(void *arg)
 		if (closing || mono_ms() >= s->retry_due) {
 			batch = oplist_take(&s->outcomes);
 			if (s->retained.head != NULL) {
-				*s->retained.tail = batch;
+				oplist_add_chain(&s->retained, batch);
 				batch = oplist_take(&s->retained);
 			}
 		}
@@ -299,8 +299,7 @@ redis_thread(void *arg)
 				/* Kept, as sqlite_writer.c keeps them: a lost "delivered" means a
 				 * resend.
 				 */
-				for (; batch != NULL; batch = batch->next)
-					oplist_add(&s->retained, batch);
+				oplist_add_chain(&s->retained, batch);
 				s->retry_due = mono_ms() + REDIS_RETRY_MS;
 			}
 		}

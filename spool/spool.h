@@ -104,10 +104,11 @@ void spool_prune(struct spool *, int64_t now);
  */
 size_t spool_fetch(struct spool *, int64_t after, size_t max, struct spool_event ***out);
 /*
- * Durable named values (the sensor's cursor): set is queued behind the
- * events submitted before it and committed with them or later; cb(result,
- * 0, arg) runs on the loop thread as for a submission. get reads what is
- * committed (NULL if unset; caller frees). Any one thread.
+ * Durable named values (the sensor's cursor; key and value are text, never
+ * NULL): set is queued behind the events submitted before it and committed
+ * with them or later; cb(result, 0, arg) runs on the loop thread as for a
+ * submission. get reads what is committed (NULL if unset; caller frees).
+ * Any one thread.
  */
 void spool_meta_set(struct spool *, const char *key, const char *value, spool_commit_cb *cb,
                     void *arg);
