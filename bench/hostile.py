@@ -32,14 +32,15 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench as B  # noqa: E402  (processes, memory sampling, bodies, signing)
+import common as C  # noqa: E402  (processes, ports, HTTP, the secret)
+import load as L  # noqa: E402  (memory sampling, bodies)
 
 
 def daemon(workdir, port):
-    cfg = B.write(os.path.join(workdir, "hostile.yaml"), "\n".join([
+    cfg = C.write(os.path.join(workdir, "hostile.yaml"), "\n".join([
         "webhook:",
         '  listen: ["127.0.0.1:%d"]' % port,
-        '  secrets: ["%s"]' % B.SECRET,
+        '  secrets: ["%s"]' % C.SECRET,
         "st2:",
         '  sink_file: "%s"' % os.path.join(workdir, "triggers.jsonl"),
         "spool:",
@@ -51,8 +52,8 @@ def daemon(workdir, port):
     os.chmod(cfg, 0o600)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(65536, hard), hard))
-    proc = B.Proc("hostile-serve", [B.PD_BIN, "serve", "-c", cfg], workdir)
-    B.wait_port(port, proc)
+    proc = C.Proc("hostile-serve", [C.PD_BIN, "serve", "-c", cfg], workdir)
+    C.wait_port(port, proc)
     return proc
 
 
@@ -65,17 +66,17 @@ class Normal(threading.Thread):
         self.halt = threading.Event()
         self.lat = []
         self.statuses = {}
-        self.template = B.body_template()
+        self.template = L.body_template()
 
     def run(self):
         n = 0
         while not self.halt.wait(0.05):
             body = self.template.replace("@ID@", "01HOSTILE%06d%011d" % (os.getpid(), n)).encode()
             n += 1
-            sig = hmac.new(B.SECRET.encode(), body, hashlib.sha256).hexdigest()
+            sig = hmac.new(C.SECRET.encode(), body, hashlib.sha256).hexdigest()
             t = time.monotonic()
             try:
-                status, _ = B.http_req(self.port, "POST", "/webhooks/pagerduty", body,
+                status, _ = C.http_req(self.port, "POST", "/webhooks/pagerduty", body,
                                        {"Content-Type": "application/json",
                                         "X-PagerDuty-Signature": "v1=" + sig}, timeout=30)
             except OSError as e:
@@ -147,15 +148,15 @@ def hostile(port, n, scene, seconds):
 
 
 def scene(port, proc, name, n, seconds):
-    rss0, _ = B.vm_kb(proc.pid)
-    sampler = B.RssSampler(proc.pid)
+    rss0, _ = L.vm_kb(proc.pid)
+    sampler = L.RssSampler(proc.pid)
     sampler.start()
     normal = Normal(port)
     normal.start()
     outcome = hostile(port, n, name, seconds)
     peak = sampler.finish()["rss_sum_peak_kb"]
     time.sleep(2)  # the closes reach the daemon
-    rss1, _ = B.vm_kb(proc.pid)
+    rss1, _ = L.vm_kb(proc.pid)
     res = normal.finish()
     return {"scene": name, "hostile": n, "hostile_answers": outcome,
             "rss_before_mib": rss0 / 1024, "rss_peak_mib": peak / 1024,
@@ -169,13 +170,13 @@ def main():
     ap.add_argument("--scenes", default="trickle,bodies,idle")
     args = ap.parse_args()
     workdir = tempfile.mkdtemp(prefix="pd-hostile-")
-    port = B.free_port()
+    port = C.free_port()
     proc = daemon(workdir, port)
     try:
         rows = [scene(port, proc, s, args.clients, args.seconds)
                 for s in args.scenes.split(",")]
     finally:
-        B.stop_all()
+        C.stop_all()
     print("hostile clients: %d for %.0f s each scene; normal client: a signed 1.8 KB event "
           "every 50 ms, new connection" % (args.clients, args.seconds))
     print("%-8s %9s %9s %9s  %-28s %-22s %7s %7s %7s" % (

@@ -26,14 +26,17 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench as B  # noqa: E402  (bench.py's stand-in, bodies, wrk and process handling)
+import bench as B  # noqa: E402  (make bench's Bench and settle)
+import common as C  # noqa: E402  (settings, processes)
+import load as L  # noqa: E402  (bodies, wrk, CPU ticks)
+import systems as S  # noqa: E402  (a run's context, the systems, st2-pagerduty's config)
 
 
 class ClosedPort:
     """In place of the stand-in: StackStorm down."""
 
     def __init__(self):
-        self.url = "http://127.0.0.1:%d" % B.free_port()
+        self.url = "http://127.0.0.1:%d" % C.free_port()
         self.proc = None
 
 
@@ -67,18 +70,18 @@ def named_pids(name):
 
 def one_run(bench, binary, seconds, st2_down):
     """One load on one binary: its figures."""
-    ctx = B.Ctx(bench, B.SYSTEMS[0])
+    ctx = S.Ctx(bench, S.SYSTEMS[0])
     if st2_down:
         ctx.standin = ClosedPort()
-    cfg = B.pd_config(ctx, "%s-%d" % (ctx.key, ctx.port), "fsync")
-    proc = B.Proc("serve-%d" % ctx.port, [binary, "serve", "-c", cfg], bench.workdir)
+    cfg = S.pd_config(ctx, "%s-%d" % (ctx.key, ctx.port), "fsync")
+    proc = C.Proc("serve-%d" % ctx.port, [binary, "serve", "-c", cfg], bench.workdir)
     try:
-        B.wait_port(ctx.port, proc)
+        C.wait_port(ctx.port, proc)
         if not st2_down:
             bench.standin.reset()
         result = {}
         load = threading.Thread(target=lambda: result.update(
-            B.run_wrk(bench.workdir, "threads", ctx.port, B.PD_PATH, duration=seconds)))
+            L.run_wrk(bench.workdir, "threads", ctx.port, C.PD_PATH, duration=seconds)))
         load.start()
         # The middle of the load: wrk's start and end are left out.
         margin = min(2.0, seconds / 4.0)
@@ -86,16 +89,16 @@ def one_run(bench, binary, seconds, st2_down):
         wrk_pids = named_pids("wrk")
         got0 = 0 if st2_down else bench.standin.stats()["triggers"]
         cpu0 = thread_ticks(proc.pid)
-        side0 = {"wrk": sum(B.cpu_ticks(pid) for pid in wrk_pids)}
+        side0 = {"wrk": sum(L.cpu_ticks(pid) for pid in wrk_pids)}
         if not st2_down:
-            side0["stand-in"] = B.cpu_ticks(bench.standin.proc.pid)
+            side0["stand-in"] = L.cpu_ticks(bench.standin.proc.pid)
         t0 = time.monotonic()
         time.sleep(seconds - 2 * margin)
         span = time.monotonic() - t0
         cpu1 = thread_ticks(proc.pid)
-        side1 = {"wrk": sum(B.cpu_ticks(pid) for pid in wrk_pids)}
+        side1 = {"wrk": sum(L.cpu_ticks(pid) for pid in wrk_pids)}
         if not st2_down:
-            side1["stand-in"] = B.cpu_ticks(bench.standin.proc.pid)
+            side1["stand-in"] = L.cpu_ticks(bench.standin.proc.pid)
         got1 = 0 if st2_down else bench.standin.stats()["triggers"]
         load.join()
     finally:
@@ -130,7 +133,7 @@ def main():
     results = {b: [] for b in args.binaries}
     try:
         # Every run has a spool of its own, so runs may send the same events.
-        bench.bodies = B.Bodies(workdir, max(B.BODIES, B.BODIES * args.seconds // B.DURATION))
+        bench.bodies = L.Bodies(workdir, max(C.BODIES, C.BODIES * args.seconds // C.DURATION))
         if not args.st2_down:
             bench.standin.start()
         for n in range(1, args.runs + 1):
@@ -147,7 +150,7 @@ def main():
                 ", ".join(format(r["rps"], ",.0f") for r in rs)))
         return 0
     finally:
-        B.stop_all()
+        C.stop_all()
         import shutil
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -7,9 +7,11 @@ subcommand with an environment that none of ours can change; a `serve`
 daemon per test in its own temporary directory (a config written as JSON,
 which YAML reads as flow style, the receiver on port 0 with the real port
 read back from the "listening" log line); signed requests the way PagerDuty
-sends them; and waiting helpers that poll instead of sleeping for a fixed time.
+sends them; waiting helpers that poll instead of sleeping for a fixed time;
+and what tests of delivery ask of the StackStorm stand-in's triggers.
 """
 
+import collections
 import hashlib
 import hmac
 import http.client
@@ -105,6 +107,23 @@ def wait_for(pred, timeout=60.0, interval=0.05, what="condition"):
         if time.monotonic() > deadline:
             raise AssertionError("timed out after %.0f s waiting for %s" % (timeout, what))
         time.sleep(interval)
+
+
+def incident_of(trigger):
+    """The incident a trigger is about: its data's, or a note's incident's."""
+    data = trigger["payload"]["data"]
+    return data.get("incident", {}).get("id") or data["id"]
+
+
+def delete_trigger_type(st2_port, ref):
+    """DELETEs trigger type ref on the StackStorm stand-in, which then refuses
+    its triggers as st2 does an unregistered type's; returns the HTTP status."""
+    conn = http.client.HTTPConnection("127.0.0.1", st2_port, timeout=10)
+    try:
+        conn.request("DELETE", "/v1/triggertypes/" + ref, headers={"St2-Api-Key": API_KEY})
+        return conn.getresponse().status
+    finally:
+        conn.close()
 
 
 class Daemon:
@@ -242,7 +261,9 @@ class Daemon:
 
 
 class DaemonCase(unittest.TestCase):
-    """Daemons made through self.daemon() are stopped after each test; each must exit 0."""
+    """Daemons made through self.new_daemon() are stopped after each test; each must exit 0."""
+
+    log_tail = None  # how much of a failed daemon's log to show, from its end (None: all)
 
     def setUp(self):
         self.daemons = []
@@ -252,7 +273,9 @@ class DaemonCase(unittest.TestCase):
         for d in self.daemons:
             rc = d.stop()
             if rc not in (0, None):
-                failed.append("serve exited %d:\n%s" % (rc, d.logs()))
+                log = d.logs()
+                failed.append("serve exited %d:\n%s" % (rc, log[-self.log_tail:] if self.log_tail
+                                                        else log))
             d.cleanup()
         # 0 also means AddressSanitizer found no leak in the sanitizer build.
         self.assertEqual(failed, [])
@@ -262,3 +285,15 @@ class DaemonCase(unittest.TestCase):
         d = Daemon(**kw)
         self.daemons.append(d)
         return d
+
+    def assert_once_in_order(self, triggers, per_incident):
+        """triggers are the events of per_incident (incident -> event ids in the order
+        sent), each delivered once, and each incident's in the order it was sent."""
+        ids = [t["payload"]["event_id"] for t in triggers]
+        self.assertEqual(len(set(ids)), len(ids), "an event was delivered twice")
+        self.assertEqual(sorted(ids), sorted(sum(per_incident.values(), [])))
+        order = collections.defaultdict(list)
+        for t in triggers:
+            order[incident_of(t)].append(t["payload"]["event_id"])
+        for inc, sent in per_incident.items():
+            self.assertEqual(order[inc], sent, "order broken for " + inc)

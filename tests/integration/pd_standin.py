@@ -42,13 +42,12 @@ import argparse
 import copy
 import datetime
 import json
-import signal
 import sys
 import threading
 import urllib.parse
 import uuid
 
-from standin_http import StandInHandler, StandInServer
+from standin_http import StandIn, StandInHandler
 
 PAGE_DEFAULT = 25
 PAGE_MAX = 100
@@ -169,13 +168,15 @@ class _Handler(StandInHandler):
     server_version = "pd-standin"
 
 
-class PdStandIn:
+class PdStandIn(StandIn):
     """The stand-in: start() it, point pagerduty.api_url and events_url at .url."""
 
+    handler = _Handler
+    thread_name = "pd-standin"
+
     def __init__(self, api_key="standin-api-key", port=0):
+        super().__init__(port)
         self.api_key = api_key
-        self.host = "127.0.0.1"
-        self.port = port
         self.request_log = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -187,21 +188,12 @@ class PdStandIn:
         self._subscriptions = {}  # id -> webhook subscription
         self.cursor_collections = set(CURSOR_COLLECTIONS)
         self._next_id = 1
-        self._server = None
-        self._thread = None
-
-    @property
-    def url(self):
-        return "http://%s:%d" % (self.host, self.port)
 
     # -- lifecycle -----------------------------------------------------------
 
     def start(self):
         self._stopping.clear()
-        self._server = StandInServer((self.host, self.port), self, _Handler)
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="pd-standin", daemon=True)
+        self._server, self._thread = self._listen()
         self._thread.start()
         return self
 
@@ -209,16 +201,8 @@ class PdStandIn:
         """Stops listening; scripted delays still sleeping end at once."""
         self._stopping.set()
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join()
+            self._close(self._server, self._thread)
             self._server = self._thread = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     # -- controls ------------------------------------------------------------
 
@@ -601,14 +585,7 @@ def main(argv=None):
     if args.demo:
         entries, incs = demo_entries(args.demo)
         standin.add_log_entries(entries, incidents=incs)
-    print("listening on %s:%d" % (standin.host, standin.port), flush=True)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *a: done.set())
-    signal.signal(signal.SIGINT, lambda *a: done.set())
-    while not done.wait(0.5):
-        pass
-    standin.stop()
-    return 0
+    return standin.serve_until_signal()
 
 
 if __name__ == "__main__":

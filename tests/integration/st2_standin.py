@@ -28,7 +28,6 @@ import copy
 import hashlib
 import json
 import re
-import signal
 import socket
 import sys
 import threading
@@ -36,7 +35,7 @@ import time
 import urllib.parse
 import uuid
 
-from standin_http import StandInHandler, StandInServer
+from standin_http import StandIn, StandInHandler
 
 NO_CREDENTIALS = "Unauthorized - One of Token or API key required."
 BAD_API_KEY = "Unauthorized - ApiKey with key_hash=%s not found."
@@ -147,15 +146,17 @@ class _Handler(StandInHandler):
             self.server.standin._disconnected(self.connection)
 
 
-class St2StandIn:
+class St2StandIn(StandIn):
     """The stand-in: start() it, point st2.api_url at .url, stop() it."""
 
+    handler = _Handler
+    thread_name = "st2-standin"
+
     def __init__(self, api_key="standin-api-key", auth_tokens=(), port=0, validate_payload=True):
+        super().__init__(port)
         self.api_key = api_key
         self.auth_tokens = set(auth_tokens)
         self.validate_payload = validate_payload
-        self.host = "127.0.0.1"
-        self.port = port
         self.request_log = []  # {"method", "path", "status", "time"} per request
         self.connections = 0   # TCP connections accepted, to show keep-alive reuse
         self._lock = threading.Lock()
@@ -164,13 +165,7 @@ class St2StandIn:
         self._fail = []         # queued (status, retry_after) for the next webhook POSTs
         self._delay = 0.0       # seconds each webhook POST waits before answering
         self._open = set()      # live client sockets, closed by down()
-        self._server = None
-        self._thread = None
-
-    @property
-    def url(self):
-        """Base URL for st2.api_url (st2api style, no /api prefix)."""
-        return "http://%s:%d" % (self.host, self.port)
+        # .url is the base URL for st2.api_url (st2api style, no /api prefix).
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -187,11 +182,7 @@ class St2StandIn:
         with self._lock:
             if self._server is not None:
                 return self
-        server = StandInServer((self.host, self.port), self, _Handler)
-        self.port = server.server_address[1]
-        # A short poll interval: shutdown() in down() waits for it.
-        thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="st2-standin",
-                                  daemon=True)
+        server, thread = self._listen()
         with self._lock:
             self._server, self._thread = server, thread
         thread.start()
@@ -205,20 +196,12 @@ class St2StandIn:
             live = list(self._open)
         if server is None:
             return
-        server.shutdown()
-        server.server_close()
-        thread.join()
+        self._close(server, thread)
         for sock in live:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     # -- controls ------------------------------------------------------------
 
@@ -557,15 +540,7 @@ def main(argv=None):
     if args.preregister:
         with open(args.preregister, encoding="utf-8") as f:
             standin.preregister(json.load(f))
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *a: stop.set())
-    signal.signal(signal.SIGINT, lambda *a: stop.set())
-    standin.start()
-    print("listening on %s:%d" % (standin.host, standin.port), flush=True)
-    while not stop.wait(3600):
-        pass
-    standin.stop()
-    return 0
+    return standin.start().serve_until_signal()
 
 
 if __name__ == "__main__":

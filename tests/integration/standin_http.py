@@ -3,10 +3,13 @@
 st2_standin.py (StackStorm) and pd_standin.py (PagerDuty) are threaded
 HTTP/1.1 servers on loopback that hand every request to their stand-in's
 _handle(handler, method); what differs is what they answer, not how they
-serve. Python stdlib only.
+serve. StandIn is their common base: the address, the server thread, the
+with statement, and the end of their main(). Python stdlib only.
 """
 
+import signal
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -52,3 +55,56 @@ class StandInHandler(BaseHTTPRequestHandler):
 
     def do_PATCH(self):
         self.server.standin._handle(self, "PATCH")
+
+
+class StandIn:
+    """A stand-in's serving half: a subclass names its handler class (a
+    StandInHandler) and its thread, and answers in _handle(handler, method)."""
+
+    handler = StandInHandler
+    thread_name = "standin"
+
+    def __init__(self, port=0):
+        self.host = "127.0.0.1"
+        self.port = port
+        self._server = None
+        self._thread = None
+
+    @property
+    def url(self):
+        return "http://%s:%d" % (self.host, self.port)
+
+    def _listen(self):
+        """A server on self.port (port 0 picks a free one, kept for the next time)
+        and the thread that will serve it, not started yet: (server, thread)."""
+        server = StandInServer((self.host, self.port), self, self.handler)
+        self.port = server.server_address[1]
+        # A short poll interval: shutdown() in _close() waits for it.
+        thread = threading.Thread(target=server.serve_forever, args=(0.05,),
+                                  name=self.thread_name, daemon=True)
+        return server, thread
+
+    @staticmethod
+    def _close(server, thread):
+        """Stops what _listen() made: no new connection, the thread gone."""
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def serve_until_signal(self):
+        """A started stand-in's main(): says where it listens, serves until SIGTERM
+        or SIGINT, stops; returns the exit status."""
+        done = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *a: done.set())
+        signal.signal(signal.SIGINT, lambda *a: done.set())
+        print("listening on %s:%d" % (self.host, self.port), flush=True)
+        while not done.wait(0.5):
+            pass
+        self.stop()
+        return 0

@@ -25,7 +25,7 @@ import time
 import unittest
 import uuid
 
-from harness import API_KEY, Daemon, make_event, wait_for
+from harness import API_KEY, DaemonCase, delete_trigger_type, make_event, wait_for
 from st2_standin import St2StandIn
 
 
@@ -128,35 +128,26 @@ class RedisServer:
         raise OSError("bad reply %r" % line)
 
 
-class HATest(unittest.TestCase):
+class HATest(DaemonCase):
     """A Redis, the stand-in with every trigger type, and replicas on demand."""
 
     appendonly = False
+    log_tail = 4000
 
     def setUp(self):
+        super().setUp()
         self.redis = RedisServer(appendonly=self.appendonly).start()
+        self.addCleanup(self.redis.cleanup)  # after tearDown has stopped the replicas
         self.prefix = "it-%s:" % uuid.uuid4().hex[:8]
         self.st2 = St2StandIn(api_key=API_KEY)
         self.st2.start()
-        self.daemons = []
-
-    def tearDown(self):
-        failed = []
-        for d in self.daemons:
-            rc = d.stop()
-            if rc not in (0, None):
-                failed.append("serve exited %d:\n%s" % (rc, d.logs()[-4000:]))
-            d.cleanup()
-        self.st2.stop()
-        self.redis.cleanup()
-        # 0 also means AddressSanitizer found no leak in the sanitizer build.
-        self.assertEqual(failed, [])
+        self.addCleanup(self.st2.stop)
 
     def replica(self, start=True, **overrides):
         spool = {"backend": "redis", "redis": {"url": self.redis.url(), "prefix": self.prefix}}
         spool.update(overrides.pop("spool", {}))
-        d = Daemon(st2_url="http://127.0.0.1:%d" % self.st2.port, spool=spool, **overrides)
-        self.daemons.append(d)
+        d = self.new_daemon(st2_url="http://127.0.0.1:%d" % self.st2.port, spool=spool,
+                            **overrides)
         if not self.daemons[:-1]:
             d.cli("register")
         return d.start() if start else d
@@ -173,11 +164,6 @@ class HATest(unittest.TestCase):
 
     def pending(self):
         return self.redis.command("ZCARD", self.prefix + "pending")
-
-    @staticmethod
-    def incident_of(trigger):
-        data = trigger["payload"]["data"]
-        return data.get("incident", {}).get("id") or data["id"]
 
 
 class ReplicasTest(HATest):
@@ -233,15 +219,7 @@ class ReplicasTest(HATest):
         self.assertEqual(sum(len(v) for v in per_incident.values()), 1000)
         wait_for(lambda: len(self.st2.triggers()) >= 1000 and self.pending() == 0, timeout=180,
                  interval=0.2, what="1000 triggers")
-        got = self.st2.triggers()
-        ids = [t["payload"]["event_id"] for t in got]
-        self.assertEqual(len(ids), 1000)
-        self.assertEqual(len(set(ids)), 1000, "an event was delivered twice")
-        order = collections.defaultdict(list)
-        for t in got:
-            order[self.incident_of(t)].append(t["payload"]["event_id"])
-        for inc, sent in per_incident.items():
-            self.assertEqual(order[inc], sent, "order broken for " + inc)
+        self.assert_once_in_order(self.st2.triggers(), per_incident)
         # One forwarder delivered them all; the other stood by.
         emitted = sorted(d.metric("st2_pagerduty_triggers_emitted_total") for d in (a, b))
         self.assertEqual(emitted, [0, 1000])
@@ -268,14 +246,7 @@ class ReplicasTest(HATest):
         sys.stderr.write("\nHA: the survivor delivered the 200 pending events %.2f s after "
                          "kill -9 of the leader\n" % took)
         wait_for(lambda: self.pending() == 0, what="nothing pending")
-        got = self.st2.triggers()
-        ids = [t["payload"]["event_id"] for t in got]
-        self.assertEqual(sorted(ids), sorted(sum(per_incident.values(), [])))
-        order = collections.defaultdict(list)
-        for t in got:
-            order[self.incident_of(t)].append(t["payload"]["event_id"])
-        for inc, sent in per_incident.items():
-            self.assertEqual(order[inc], sent, "order broken for " + inc)
+        self.assert_once_in_order(self.st2.triggers(), per_incident)
         self.assertEqual(survivor.metric("st2_pagerduty_triggers_emitted_total"), 200)
         self.assertLess(took, 20)
         self.daemons.remove(lead)
@@ -351,12 +322,7 @@ class SpoolCommandTest(HATest):
         # st2 rejects one trigger type, as it does for an unregistered one: a dead letter.
         self.st2.clear()
         d.cli("register")
-        import http.client
-        conn = http.client.HTTPConnection("127.0.0.1", self.st2.port, timeout=10)
-        conn.request("DELETE", "/v1/triggertypes/pagerduty.incident.resolved",
-                     headers={"St2-Api-Key": API_KEY})
-        self.assertEqual(conn.getresponse().status, 204)
-        conn.close()
+        self.assertEqual(delete_trigger_type(self.st2.port, "pagerduty.incident.resolved"), 204)
         bad = make_event("incident.resolved", "PCLI1")
         bad2 = make_event("incident.resolved", "PCLI2")
         good = make_event("incident.triggered", "PCLI1")

@@ -6,12 +6,11 @@ created by the real `st2-pagerduty register`.
 """
 
 import collections
-import http.client
 import json
 import threading
 import unittest
 
-from harness import API_KEY, SECRET, DaemonCase, make_event, sign, wait_for
+from harness import API_KEY, SECRET, DaemonCase, delete_trigger_type, make_event, sign, wait_for
 from st2_standin import St2StandIn
 
 
@@ -186,16 +185,7 @@ class DeliveryTest(ServeTest):
         self.st2.up()
         wait_for(lambda: len(self.st2.triggers()) >= 1000, timeout=180, interval=0.2,
                  what="1000 triggers after StackStorm came back")
-        got = self.st2.triggers()
-        ids = [t["payload"]["event_id"] for t in got]
-        self.assertEqual(len(ids), 1000)
-        self.assertEqual(len(set(ids)), 1000, "an event was delivered twice")
-        order = collections.defaultdict(list)
-        for t in got:
-            order[t["payload"]["data"].get("incident", {}).get("id") or
-                  t["payload"]["data"]["id"]].append(t["payload"]["event_id"])
-        for inc, sent in per_incident.items():
-            self.assertEqual(order[inc], sent, "order broken for " + inc)
+        self.assert_once_in_order(self.st2.triggers(), per_incident)
 
     def test_st2_errors_are_retried(self):
         d = self.daemon()
@@ -208,11 +198,7 @@ class DeliveryTest(ServeTest):
     def test_st2_400_is_a_dead_letter_not_a_retry_loop(self):
         d = self.daemon()
         # Make st2 reject one trigger type, as it does for an unregistered one.
-        conn = http.client.HTTPConnection("127.0.0.1", self.st2.port, timeout=10)
-        conn.request("DELETE", "/v1/triggertypes/pagerduty.incident.resolved",
-                     headers={"St2-Api-Key": API_KEY})
-        self.assertEqual(conn.getresponse().status, 204)
-        conn.close()
+        self.assertEqual(delete_trigger_type(self.st2.port, "pagerduty.incident.resolved"), 204)
         bad = make_event("incident.resolved", "PDEAD1")
         after = make_event("incident.triggered", "PDEAD1")
         self.assertEqual(d.post_event(bad)[0], 202)

@@ -185,6 +185,37 @@ t_config_dump(const char *yaml, const struct pd_strlist *problems)
 		print_message("  %s\n", problems->v[i]);
 }
 
+void
+t_config_problems(const char *yaml, struct pd_strlist *problems, const char *const *want, size_t n)
+{
+	char *full;
+	size_t i;
+
+	if (problems->n != n)
+		t_config_dump(yaml, problems);
+	assert_int_equal(problems->n, n);
+	for (i = 0; i < n; i++) {
+		full = xasprintf("%s%s", t_cfgpath, want[i]);
+		assert_string_equal(problems->v[i], full);
+		free(full);
+	}
+	strlist_free(problems);
+}
+
+void
+t_config_fails(const char *yaml, const char *const *want)
+{
+	struct pd_strlist problems;
+	struct pd_config *cfg;
+	size_t n = 0;
+
+	while (want[n] != NULL)
+		n++;
+	assert_int_equal(t_config_load(yaml, &cfg, &problems), PD_ERR_CONFIG);
+	t_config_problems(yaml, &problems, want, n);
+	config_free(cfg);
+}
+
 struct pd_config *
 t_config_ok(const char *yaml)
 {

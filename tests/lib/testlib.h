@@ -55,6 +55,15 @@ enum pd_err t_config_load(const char *yaml, struct pd_config **cfg, struct pd_st
 struct pd_config *t_config_ok(const char *yaml);
 /* Prints yaml and its problems, to explain a failed assertion. */
 void t_config_dump(const char *yaml, const struct pd_strlist *problems);
+/*
+ * Fails unless problems are the n of want, in that order, each after
+ * t_cfgpath's name ("FILE:3: key: ..."); yaml and the problems are shown
+ * when their number is off. Frees problems.
+ */
+void t_config_problems(const char *yaml, struct pd_strlist *problems, const char *const *want,
+                       size_t n);
+/* Loads yaml, which must fail with exactly the problems want (NULL-terminated), as above. */
+void t_config_fails(const char *yaml, const char *const *want);
 
 /* ---- case files (tests/data/: the inputs and answers tests share, as curl's tests/data) ---- */
 

@@ -525,6 +525,18 @@ class TestPackage(unittest.TestCase):
         st = os.stat(c.path("/var/lib/st2-pagerduty/spool"))
         self.assertEqual(st.st_uid, c.ids(USER)[0], "the spool is not the service's")
 
+    def assert_installed_as_a_service(self, c):
+        """The package made a system user and group, and its config, config directory
+        and state directory are theirs, with their modes."""
+        uid, gid = c.ids(USER)
+        self.assertLess(uid, 1000, "not a system user")
+        for path, mode, owner in (("/" + CONFIG, 0o640, (0, gid)),
+                                  ("/etc/st2-pagerduty", 0o750, (0, gid)),
+                                  ("/var/lib/st2-pagerduty", 0o750, (uid, gid))):
+            st = os.stat(c.path(path))
+            self.assertEqual((stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid),
+                             (mode, owner[0], owner[1]), path)
+
     def test_deb_life_cycle_in_clean_debian_root(self):
         c = self.clean_root("deb-root")
         shutil.copy(self.deb, c.path("/tmp/st2-pagerduty.deb"))
@@ -544,16 +556,9 @@ class TestPackage(unittest.TestCase):
         p = c.run("st2-pagerduty", "check-config", "-c", "/" + CONFIG, check=False)
         self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
 
-        uid, gid = c.ids(USER)
-        self.assertLess(uid, 1000, "not a system user")
+        self.assert_installed_as_a_service(c)
         pw = c.run("getent", "passwd", USER).stdout.strip().split(":")
         self.assertEqual(pw[5:], ["/var/lib/st2-pagerduty", "/usr/sbin/nologin"])
-        for path, mode, owner in (("/" + CONFIG, 0o640, (0, gid)),
-                                  ("/etc/st2-pagerduty", 0o750, (0, gid)),
-                                  ("/var/lib/st2-pagerduty", 0o750, (uid, gid))):
-            st = os.stat(c.path(path))
-            self.assertEqual((stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid),
-                             (mode, owner[0], owner[1]), path)
         launcher = c.path("/%s/actions/bin/st2-pagerduty" % PACK)
         self.assertTrue(os.access(launcher, os.X_OK), "the pack's launcher is not executable")
 
@@ -595,14 +600,7 @@ class TestPackage(unittest.TestCase):
         out = p.stdout + p.stderr
         for said in ("not started", "webhook.secrets", "systemctl enable --now st2-pagerduty"):
             self.assertIn(said, out, "%post did not say it")
-        uid, gid = c.ids(USER)
-        self.assertLess(uid, 1000, "not a system user")
-        for path, mode, owner in (("/" + CONFIG, 0o640, (0, gid)),
-                                  ("/etc/st2-pagerduty", 0o750, (0, gid)),
-                                  ("/var/lib/st2-pagerduty", 0o750, (uid, gid))):
-            st = os.stat(c.path(path))
-            self.assertEqual((stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid),
-                             (mode, owner[0], owner[1]), path)
+        self.assert_installed_as_a_service(c)
         self.assertEqual(c.run("st2-pagerduty", "--version").stdout.strip(),
                          "st2-pagerduty " + self.version)
         self.fill_in_config(c)

@@ -148,20 +148,10 @@ assert_needs(const char *yaml, int needs, const char *const *want, size_t nwant)
 {
 	struct pd_strlist problems = {NULL, 0};
 	struct pd_config *cfg = t_config_ok(yaml);
-	char *full;
-	size_t i;
 
 	assert_int_equal(config_check_needs(cfg, needs, &problems),
 	                 nwant > 0 ? PD_ERR_CONFIG : PD_OK);
-	if (problems.n != nwant)
-		t_config_dump(yaml, &problems);
-	assert_int_equal(problems.n, nwant);
-	for (i = 0; i < nwant; i++) {
-		full = xasprintf("%s%s", t_cfgpath, want[i]);
-		assert_string_equal(problems.v[i], full);
-		free(full);
-	}
-	strlist_free(&problems);
+	t_config_problems(yaml, &problems, want, nwant);
 	config_free(cfg);
 }
 

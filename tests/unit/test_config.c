@@ -24,6 +24,28 @@
 
 #include "testlib.h"
 
+/* The pagerduty: section of cfg is these values. */
+static void
+assert_pagerduty(const struct pd_config *cfg, const char *api_url, const char *events_url,
+                 long timeout_ms, long max_retries)
+{
+	assert_string_equal(cfg->pd_api_url, api_url);
+	assert_string_equal(cfg->pd_events_url, events_url);
+	assert_int_equal(cfg->pd_timeout_ms, timeout_ms);
+	assert_int_equal(cfg->pd_max_retries, max_retries);
+}
+
+/* The poll: section's scalars of cfg are these values. */
+static void
+assert_poll(const struct pd_config *cfg, enum poll_mode mode, long interval_s, long lag_s,
+            long backfill_max_s)
+{
+	assert_int_equal(cfg->poll_mode, mode);
+	assert_int_equal(cfg->poll_interval_s, interval_s);
+	assert_int_equal(cfg->poll_lag_s, lag_s);
+	assert_int_equal(cfg->poll_backfill_max_s, backfill_max_s);
+}
+
 /* config_new() holds every default of INTERFACE.md. */
 static void
 test_defaults(void **state)
@@ -36,10 +58,8 @@ test_defaults(void **state)
 	assert_null(cfg->service_key);
 	assert_int_equal(cfg->debug, 0);
 	assert_null(cfg->from_email);
-	assert_string_equal(cfg->pd_api_url, "https://api.pagerduty.com");
-	assert_string_equal(cfg->pd_events_url, "https://events.pagerduty.com");
-	assert_int_equal(cfg->pd_timeout_ms, 10000);
-	assert_int_equal(cfg->pd_max_retries, 5);
+	assert_pagerduty(cfg, "https://api.pagerduty.com", "https://events.pagerduty.com", 10000,
+	                 5);
 	assert_int_equal(cfg->webhook_listen.n, 1);
 	assert_string_equal(cfg->webhook_listen.v[0], "127.0.0.1:8080");
 	assert_string_equal(cfg->webhook_path, "/webhooks/pagerduty");
@@ -56,10 +76,7 @@ test_defaults(void **state)
 	assert_null(cfg->webhook_public_url);
 	assert_int_equal(cfg->webhook_subscription_ids.n, 0);
 	assert_int_equal(cfg->webhook_reenable, 0);
-	assert_int_equal(cfg->poll_mode, POLL_OFF);
-	assert_int_equal(cfg->poll_interval_s, 30);
-	assert_int_equal(cfg->poll_lag_s, 60);
-	assert_int_equal(cfg->poll_backfill_max_s, 86400);
+	assert_poll(cfg, POLL_OFF, 30, 60, 86400);
 	assert_int_equal(cfg->poll_service_ids.n, 0);
 	assert_int_equal(cfg->poll_team_ids.n, 0);
 	assert_int_equal(cfg->log_level, LOG_INFO);
@@ -86,29 +103,30 @@ test_empty_file(void **state)
 	}
 }
 
+/* Loading path into cfg is the one problem "PATH: cannot read: " and errno's text. */
+static void
+assert_unreadable(struct pd_config *cfg, const char *path, int errnum)
+{
+	struct pd_strlist problems = {NULL, 0};
+	char *want = xasprintf("%s: cannot read: %s", path, strerror(errnum));
+
+	assert_int_equal(config_load(cfg, path, &problems), PD_ERR_CONFIG);
+	assert_int_equal(problems.n, 1);
+	assert_string_equal(problems.v[0], want);
+	free(want);
+	strlist_free(&problems);
+}
+
 /* A missing or unreadable file is exactly one problem, without a line. */
 static void
 test_unreadable_file(void **state)
 {
-	struct pd_strlist problems = {NULL, 0};
 	struct pd_config *cfg = config_new();
 	char *missing = xasprintf("%s/missing.yaml", t_cfgdir);
-	char *want;
 
 	(void)state;
-	assert_int_equal(config_load(cfg, missing, &problems), PD_ERR_CONFIG);
-	assert_int_equal(problems.n, 1);
-	want = xasprintf("%s: cannot read: %s", missing, strerror(ENOENT));
-	assert_string_equal(problems.v[0], want);
-	free(want);
-	strlist_free(&problems);
-
-	assert_int_equal(config_load(cfg, t_cfgdir, &problems), PD_ERR_CONFIG);
-	assert_int_equal(problems.n, 1);
-	want = xasprintf("%s: cannot read: %s", t_cfgdir, strerror(EISDIR));
-	assert_string_equal(problems.v[0], want);
-	free(want);
-	strlist_free(&problems);
+	assert_unreadable(cfg, missing, ENOENT);
+	assert_unreadable(cfg, t_cfgdir, EISDIR);
 	free(missing);
 	config_free(cfg);
 }
@@ -268,19 +286,9 @@ test_bad_cases(void **state)
 static void
 test_second_document(void **state)
 {
-	struct pd_strlist problems;
-	struct pd_config *cfg;
-	char *want;
-
 	(void)state;
-	assert_int_equal(t_config_load("debug: true\n---\ndebug: false\n", &cfg, &problems),
-	                 PD_ERR_CONFIG);
-	assert_int_equal(problems.n, 1);
-	want = xasprintf("%s:3: (top level): only one YAML document is allowed", t_cfgpath);
-	assert_string_equal(problems.v[0], want);
-	free(want);
-	strlist_free(&problems);
-	config_free(cfg);
+	t_config_fails("debug: true\n---\ndebug: false\n",
+	               T_ALL(":3: (top level): only one YAML document is allowed"));
 }
 
 /* Values every rule accepts, stored as the daemon needs them. */
@@ -330,10 +338,7 @@ test_good_values(void **state)
 	                  "  format: json\n");
 	assert_int_equal(cfg->debug, 1);
 	assert_string_equal(cfg->from_email, "ops@example.com");
-	assert_string_equal(cfg->pd_api_url, "https://api.eu.pagerduty.com");
-	assert_string_equal(cfg->pd_events_url, "HTTP://127.0.0.1:9000");
-	assert_int_equal(cfg->pd_timeout_ms, 100);
-	assert_int_equal(cfg->pd_max_retries, 0);
+	assert_pagerduty(cfg, "https://api.eu.pagerduty.com", "HTTP://127.0.0.1:9000", 100, 0);
 	/* The file's list replaces the default one. */
 	assert_int_equal(cfg->webhook_listen.n, 6);
 	assert_string_equal(cfg->webhook_listen.v[0], "127.0.0.1:0");
@@ -352,10 +357,7 @@ test_good_values(void **state)
 	assert_int_equal(cfg->webhook_subscription_ids.n, 2);
 	assert_string_equal(cfg->webhook_subscription_ids.v[1], "PSUB002");
 	assert_int_equal(cfg->webhook_reenable, 1);
-	assert_int_equal(cfg->poll_mode, POLL_BACKFILL);
-	assert_int_equal(cfg->poll_interval_s, 3600);
-	assert_int_equal(cfg->poll_lag_s, 0);
-	assert_int_equal(cfg->poll_backfill_max_s, 604800);
+	assert_poll(cfg, POLL_BACKFILL, 3600, 0, 604800);
 	assert_string_equal(cfg->poll_service_ids.v[0], "PSVC001");
 	assert_int_equal(cfg->poll_team_ids.n, 2);
 	assert_int_equal(cfg->log_level, LOG_DEBUG);
@@ -392,11 +394,8 @@ test_many_problems(void **state)
 	    ":11: log.level: bad value \"verbose\" (one of: error, warn, info, debug)",
 	    ":12: log.format: expected a string, got a mapping",
 	    ":14: api_key: environment variable PD_TEST_NEVER_SET is not set",
+	    NULL,
 	};
-	struct pd_strlist problems;
-	struct pd_config *cfg;
-	char *full;
-	size_t i;
 	const char *yaml = "bogus: 1\n"
 	                   "pagerduty:\n"
 	                   "  timeout_ms: yes\n"
@@ -413,26 +412,16 @@ test_many_problems(void **state)
 
 	(void)state;
 	unsetenv("PD_TEST_NEVER_SET");
-	assert_int_equal(t_config_load(yaml, &cfg, &problems), PD_ERR_CONFIG);
-	if (problems.n != sizeof want / sizeof want[0])
-		t_config_dump(yaml, &problems);
-	assert_int_equal(problems.n, sizeof want / sizeof want[0]);
-	for (i = 0; i < problems.n; i++) {
-		full = xasprintf("%s%s", t_cfgpath, want[i]);
-		assert_string_equal(problems.v[i], full);
-		free(full);
-	}
-	strlist_free(&problems);
-	config_free(cfg);
+	t_config_fails(yaml, want);
 }
 
 /* {env: NAME} secrets: set, unset, in a list. */
 static void
 test_env_secrets(void **state)
 {
-	struct pd_strlist problems;
+	static const char hook_list[] =
+	    "webhook:\n  secrets:\n    - ok\n    - {env: PD_TEST_HOOK}\n";
 	struct pd_config *cfg;
-	char *want;
 
 	(void)state;
 	setenv("PD_TEST_API_KEY", "env-api-key", 1);
@@ -449,31 +438,13 @@ test_env_secrets(void **state)
 	config_free(cfg);
 
 	unsetenv("PD_TEST_HOOK");
-	assert_int_equal(
-	    t_config_load("webhook:\n  secrets:\n    - ok\n    - {env: PD_TEST_HOOK}\n", &cfg,
-	                  &problems),
-	    PD_ERR_CONFIG);
-	assert_int_equal(problems.n, 1);
-	want = xasprintf("%s:4: webhook.secrets: environment variable PD_TEST_HOOK is not set",
-	                 t_cfgpath);
-	assert_string_equal(problems.v[0], want);
-	free(want);
-	strlist_free(&problems);
-	config_free(cfg);
+	t_config_fails(hook_list,
+	               T_ALL(":4: webhook.secrets: environment variable PD_TEST_HOOK is not set"));
 	/* Set but empty is no webhook secret either. */
 	setenv("PD_TEST_HOOK", "", 1);
-	assert_int_equal(
-	    t_config_load("webhook:\n  secrets:\n    - ok\n    - {env: PD_TEST_HOOK}\n", &cfg,
-	                  &problems),
-	    PD_ERR_CONFIG);
-	assert_int_equal(problems.n, 1);
-	want = xasprintf("%s:4: webhook.secrets: an empty secret would accept requests anyone can "
-	                 "sign",
-	                 t_cfgpath);
-	assert_string_equal(problems.v[0], want);
-	free(want);
-	strlist_free(&problems);
-	config_free(cfg);
+	t_config_fails(
+	    hook_list,
+	    T_ALL(":4: webhook.secrets: an empty secret would accept requests anyone can sign"));
 	unsetenv("PD_TEST_HOOK");
 	unsetenv("PD_TEST_API_KEY");
 	unsetenv("PD_TEST_EMPTY");
@@ -483,7 +454,6 @@ test_env_secrets(void **state)
 static void
 test_file_secrets(void **state)
 {
-	struct pd_strlist problems;
 	struct pd_config *cfg;
 	char *keyfile = xasprintf("%s/pd.key", t_cfgdir);
 	char *yaml, *want, *cwd = getcwd(NULL, 0);
@@ -507,20 +477,27 @@ test_file_secrets(void **state)
 	assert_string_equal(cfg->webhook_secrets.v[0], " a\nb ");
 	config_free(cfg);
 
-	assert_int_equal(
-	    t_config_load("debug: false\nservice_key: {file: absent.key}\n", &cfg, &problems),
-	    PD_ERR_CONFIG);
-	assert_int_equal(problems.n, 1);
-	want = xasprintf("%s:2: service_key: cannot read %s/absent.key: %s", t_cfgpath, t_cfgdir,
-	                 strerror(ENOENT));
-	assert_string_equal(problems.v[0], want);
+	want =
+	    xasprintf(":2: service_key: cannot read %s/absent.key: %s", t_cfgdir, strerror(ENOENT));
+	t_config_fails("debug: false\nservice_key: {file: absent.key}\n", T_ALL(want));
 	free(want);
-	strlist_free(&problems);
-	config_free(cfg);
 
 	unlink(keyfile);
 	free(keyfile);
 	free(cwd);
+}
+
+/* The spool and sink of test_relative_paths's config, read in dir/sub: inside dir. */
+static void
+assert_paths_in(const struct pd_config *cfg, const char *dir)
+{
+	char *want = xasprintf("%s/sub/spool", dir);
+
+	assert_string_equal(cfg->spool_path, want);
+	free(want);
+	want = xasprintf("%s/out/t.jsonl", dir);
+	assert_string_equal(cfg->st2_sink_file, want);
+	free(want);
 }
 
 /* Relative paths are taken from the config file's directory, made absolute. */
@@ -529,7 +506,7 @@ test_relative_paths(void **state)
 {
 	struct pd_strlist problems = {NULL, 0};
 	struct pd_config *cfg;
-	char *sub = xasprintf("%s/sub", t_cfgdir), *path, *want, *real;
+	char *sub = xasprintf("%s/sub", t_cfgdir), *path, *real;
 	char *cwd = getcwd(NULL, 0);
 
 	(void)state;
@@ -539,12 +516,7 @@ test_relative_paths(void **state)
 	t_put(path, "spool:\n  path: ./spool/\nst2:\n  sink_file: ../out/t.jsonl\n");
 	cfg = config_new();
 	assert_int_equal(config_load(cfg, path, &problems), PD_OK);
-	want = xasprintf("%s/sub/spool", t_cfgdir);
-	assert_string_equal(cfg->spool_path, want);
-	free(want);
-	want = xasprintf("%s/out/t.jsonl", t_cfgdir);
-	assert_string_equal(cfg->st2_sink_file, want);
-	free(want);
+	assert_paths_in(cfg, t_cfgdir);
 	config_free(cfg);
 
 	/* A relative config path: resolved against the working directory once. */
@@ -555,12 +527,7 @@ test_relative_paths(void **state)
 	assert_int_equal(config_load(cfg, "sub/config.yaml", &problems), PD_OK);
 	assert_int_equal(chdir(cwd), 0);
 	assert_string_equal(cfg->file, "sub/config.yaml");
-	want = xasprintf("%s/sub/spool", real);
-	assert_string_equal(cfg->spool_path, want);
-	free(want);
-	want = xasprintf("%s/out/t.jsonl", real);
-	assert_string_equal(cfg->st2_sink_file, want);
-	free(want);
+	assert_paths_in(cfg, real);
 	config_free(cfg);
 
 	/* Absolute paths are kept as written. */

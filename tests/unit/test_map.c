@@ -83,24 +83,62 @@ static const struct criterion rule[] = {
     {"trigger.agent.id", "equals", "PSVC001"},
 };
 
-/* The value at a dotted path of st2's rule context {"trigger": payload}, or NULL. */
+/* The value at a dotted path of v (a number indexes an array), or NULL; borrowed. */
 static json_t *
-lookup(json_t *payload, const char *key)
+at(json_t *v, const char *path)
 {
-	json_t *v = json_pack("{s:O}", "trigger", payload), *root = v;
-	const char *part = key, *dot;
-	char *name;
+	const char *part = path, *dot;
+	char *name, *end;
+	unsigned long i;
 
 	while (v != NULL && *part != '\0') {
 		dot = strchr(part, '.');
 		name = dot != NULL ? xstrndup(part, (size_t)(dot - part)) : xstrdup(part);
-		v = json_object_get(v, name);
+		if (json_is_array(v)) {
+			i = strtoul(name, &end, 10);
+			v = end != name && *end == '\0' ? json_array_get(v, i) : NULL;
+		} else {
+			v = json_object_get(v, name);
+		}
 		free(name);
 		part = dot != NULL ? dot + 1 : part + strlen(part);
 	}
-	v = v != NULL ? json_incref(v) : NULL;
+	return v;
+}
+
+/* Fails unless the value at path of v is the string want. */
+static void
+assert_at(json_t *v, const char *path, const char *want)
+{
+	const char *got = json_string_value(at(v, path));
+
+	if (got == NULL)
+		fail_msg("%s is not a string", path);
+	assert_string_equal(got, want);
+}
+
+/* The value at a dotted path of st2's rule context {"trigger": payload}, or NULL. */
+static json_t *
+lookup(json_t *payload, const char *key)
+{
+	json_t *root = json_pack("{s:O}", "trigger", payload), *v = json_incref(at(root, key));
+
 	json_decref(root);
 	return v;
+}
+
+/* The event of entry once its type is set to type (caller decrefs). */
+static json_t *
+map_as(json_t *entry, const char *type)
+{
+	json_t *event;
+	const char *why;
+
+	json_object_set_new(entry, "type", json_string(type));
+	event = map_event(entry, &why);
+	if (event == NULL)
+		fail_msg("map_event of a %s: %s", type, why);
+	return event;
 }
 
 /* Whether a criterion holds, as st2's operators compare (values as text). */
@@ -235,63 +273,43 @@ static void
 test_shape_incident(void **state)
 {
 	json_t *entry = t_json(log_triggered), *event, *data;
-	const char *why;
 
 	(void)state;
-	event = map_event(entry, &why);
-	assert_non_null(event);
-	assert_string_equal(json_string_value(json_object_get(event, "id")), "Q02JTSNZWHSEKV");
-	assert_string_equal(json_string_value(json_object_get(event, "event_type")),
-	                    "incident.triggered");
-	assert_string_equal(json_string_value(json_object_get(event, "occurred_at")),
-	                    "2026-11-27T09:40:00Z");
+	event = map_as(entry, "trigger_log_entry");
+	assert_at(event, "id", "Q02JTSNZWHSEKV");
+	assert_at(event, "event_type", "incident.triggered");
+	assert_at(event, "occurred_at", "2026-11-27T09:40:00Z");
 	assert_true(json_is_null(json_object_get(event, "client")));
 	data = json_object_get(event, "data");
-	assert_string_equal(json_string_value(json_object_get(data, "type")), "incident");
+	assert_at(data, "type", "incident");
 	assert_int_equal(json_integer_value(json_object_get(data, "number")), 42);
 	/* Read after the acknowledgement, the trigger still says triggered. */
-	assert_string_equal(json_string_value(json_object_get(data, "status")), "triggered");
-	assert_string_equal(
-	    json_string_value(json_object_get(json_object_get(data, "priority"), "type")),
-	    "priority_reference");
-	assert_null(json_object_get(json_object_get(data, "priority"), "color"));
-	assert_string_equal(json_string_value(json_object_get(
-	                        json_array_get(json_object_get(data, "assignees"), 0), "id")),
-	                    "PUSER01");
+	assert_at(data, "status", "triggered");
+	assert_at(data, "priority.type", "priority_reference");
+	assert_null(at(data, "priority.color"));
+	assert_at(data, "assignees.0.id", "PUSER01");
 	assert_null(json_object_get(data, "assignments"));
 	assert_null(json_object_get(data, "incident_number"));
 	json_decref(event);
 
 	/* An acknowledgement says acknowledged; an escalation keeps the incident's status. */
-	json_object_set_new(entry, "type", json_string("acknowledge_log_entry"));
-	event = map_event(entry, &why);
-	assert_string_equal(
-	    json_string_value(json_object_get(json_object_get(event, "data"), "status")),
-	    "acknowledged");
+	event = map_as(entry, "acknowledge_log_entry");
+	assert_at(event, "data.status", "acknowledged");
 	json_decref(event);
 	json_object_set_new(json_object_get(entry, "incident"), "status", json_string("resolved"));
-	json_object_set_new(entry, "type", json_string("escalate_log_entry"));
-	event = map_event(entry, &why);
-	assert_string_equal(json_string_value(json_object_get(event, "event_type")),
-	                    "incident.escalated");
-	assert_string_equal(
-	    json_string_value(json_object_get(json_object_get(event, "data"), "status")),
-	    "resolved");
+	event = map_as(entry, "escalate_log_entry");
+	assert_at(event, "event_type", "incident.escalated");
+	assert_at(event, "data.status", "resolved");
 	json_decref(event);
 
 	/* A reassignment's assignees are the entry's, not the incident's now. */
-	json_object_set_new(entry, "type", json_string("assign_log_entry"));
 	json_object_set_new(entry, "assignees",
 	                    t_json("[{\"id\":\"PUSER02\",\"type\":\"user_reference\","
 	                           "\"summary\":\"User Two\"}]"));
-	event = map_event(entry, &why);
-	data = json_object_get(event, "data");
-	assert_string_equal(json_string_value(json_object_get(event, "event_type")),
-	                    "incident.reassigned");
-	assert_int_equal(json_array_size(json_object_get(data, "assignees")), 1);
-	assert_string_equal(json_string_value(json_object_get(
-	                        json_array_get(json_object_get(data, "assignees"), 0), "id")),
-	                    "PUSER02");
+	event = map_as(entry, "assign_log_entry");
+	assert_at(event, "event_type", "incident.reassigned");
+	assert_int_equal(json_array_size(at(event, "data.assignees")), 1);
+	assert_at(event, "data.assignees.0.id", "PUSER02");
 	json_decref(event);
 	json_decref(entry);
 }
@@ -300,23 +318,16 @@ test_shape_incident(void **state)
 static void
 test_shape_note(void **state)
 {
-	json_t *entry = t_json(log_triggered), *event, *data;
+	json_t *entry = t_json(log_triggered), *event;
 	struct spool_event *ev;
-	const char *why;
 
 	(void)state;
-	json_object_set_new(entry, "type", json_string("annotate_log_entry"));
 	json_object_set_new(entry, "channel", t_json("{\"type\":\"note\",\"summary\":\"on it\"}"));
-	event = map_event(entry, &why);
-	assert_non_null(event);
-	data = json_object_get(event, "data");
-	assert_string_equal(json_string_value(json_object_get(data, "type")), "incident_note");
-	assert_string_equal(json_string_value(json_object_get(data, "content")), "on it");
-	assert_string_equal(
-	    json_string_value(json_object_get(json_object_get(data, "incident"), "id")), "PINC001");
-	assert_string_equal(
-	    json_string_value(json_object_get(json_object_get(data, "incident"), "type")),
-	    "incident_reference");
+	event = map_as(entry, "annotate_log_entry");
+	assert_at(event, "data.type", "incident_note");
+	assert_at(event, "data.content", "on it");
+	assert_at(event, "data.incident.id", "PINC001");
+	assert_at(event, "data.incident.type", "incident_reference");
 	/* Its order (and transition) key is the incident's, like a webhook note's. */
 	assert_int_equal(payload_from_event(event, NULL, NULL, "poll", &ev), PD_OK);
 	assert_string_equal(ev->order_key, "incident:PINC001");
@@ -326,10 +337,8 @@ test_shape_note(void **state)
 
 	/* A note given in the entry's own note field wins. */
 	json_object_set_new(entry, "note", json_string("from the note field"));
-	event = map_event(entry, &why);
-	assert_string_equal(
-	    json_string_value(json_object_get(json_object_get(event, "data"), "content")),
-	    "from the note field");
+	event = map_as(entry, "annotate_log_entry");
+	assert_at(event, "data.content", "from the note field");
 	json_decref(event);
 	json_decref(entry);
 }
@@ -394,8 +403,8 @@ test_same_rule_both_sources(void **state)
 	assert_string_equal(hook->transition, polled->transition);
 	assert_int_equal(hook->polled, 0);
 	assert_int_equal(polled->polled, 1);
-	assert_string_equal(json_string_value(json_object_get(pp, "source")), "poll");
-	assert_string_equal(json_string_value(json_object_get(ph, "source")), "webhook");
+	assert_at(pp, "source", "poll");
+	assert_at(ph, "source", "webhook");
 	/* The data keys a rule can name are the webhook's, no more (the REST-only ones are gone).
 	 */
 	{

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "st2pd.h"
+#include "testlib.h"
 
 /* The query string of a JSON object given as text. */
 static char *
@@ -93,144 +93,104 @@ test_query_escaping(void **state)
 	assert_query("{\"unreserved\": \"AZaz09-._~\"}", "unreserved=AZaz09-._~");
 }
 
-/* Decodes an error object's member as text, for comparison. */
-static const char *
-member_str(json_t *e, const char *key)
-{
-	return json_string_value(json_object_get(e, key));
-}
+/*
+ * An answer body and the error object it must map to: code and errors as
+ * JSON text, message as it reads; NULL is not checked.
+ */
+static const struct {
+	enum pd_err kind;
+	long status;
+	const char *body;
+	const char *code;
+	const char *message;
+	const char *errors;
+} error_cases[] = {
+    /* REST: {"error":{"code","message","errors"}} keeps PagerDuty's numeric code. */
+    {PD_ERR_PD_REJECTED, 400,
+     "{\"error\":{\"message\":\"Invalid Input Provided\",\"code\":2001,"
+     "\"errors\":[\"Incident Key already exists\"]}}",
+     "2001", "Invalid Input Provided", "[\"Incident Key already exists\"]"},
+    /* A 429 with PagerDuty's body. */
+    {PD_ERR_PD_REJECTED, 429, "{\"error\":{\"message\":\"Rate Limit Exceeded\",\"code\":2020}}",
+     "2020", "Rate Limit Exceeded", "[]"},
 
-/* The mapping of one answer body, checked for shape. */
-static json_t *
-error_of(enum pd_err kind, long status, const char *body)
-{
-	json_t *e = pd_error_from_answer(kind, status, body, body != NULL ? strlen(body) : 0);
+    /* Events API: {"status","message","errors"}: our code, status and message joined. */
+    {PD_ERR_PD_REJECTED, 400,
+     "{\"status\":\"invalid event\",\"message\":\"Event object is "
+     "invalid\",\"errors\":[\"'payload.severity' is missing\"]}",
+     "\"pagerduty_rejected\"", "invalid event: Event object is invalid",
+     "[\"'payload.severity' is missing\"]"},
 
-	assert_true(json_is_object(e));
-	assert_int_equal(json_object_size(e), 4);
-	assert_true(json_is_string(json_object_get(e, "message")));
-	assert_true(json_is_array(json_object_get(e, "errors")));
-	assert_int_equal(json_integer_value(json_object_get(e, "http_status")), status);
-	return e;
-}
+    /* Other shapes: bare {"message","code"}, "error" as a string, nested errors. */
+    {PD_ERR_PD_REJECTED, 404, "{\"message\":\"Not Found\",\"code\":2100}", "2100", "Not Found",
+     NULL},
+    {PD_ERR_PD_REJECTED, 401, "{\"error\":\"Unauthorized\"}", "\"pagerduty_rejected\"",
+     "Unauthorized", NULL},
+    {PD_ERR_PD_REJECTED, 400,
+     "{\"error\":{\"message\":\"m\",\"code\":\"x1\",\"errors\":[{\"f\":1}, \"s\"]}}", "\"x1\"",
+     NULL, "[\"{\\\"f\\\":1}\", \"s\"]"},
+    /* One error as a string rather than a list. */
+    {PD_ERR_PD_REJECTED, 400, "{\"error\":{\"message\":\"m\",\"errors\":\"one\"}}", NULL, NULL,
+     "[\"one\"]"},
 
-/* REST: {"error":{"code","message","errors"}} keeps PagerDuty's numeric code. */
+    /* A validating mock's RFC 7807 answer lists each violation with its location. */
+    {PD_ERR_PD_REJECTED, 422,
+     "{\"type\":\"https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY\","
+     "\"title\":\"Invalid request\",\"status\":422,\"detail\":\"Your request is not valid\","
+     "\"validation\":[{\"location\":[\"request\",\"query\",\"limit\"],\"severity\":"
+     "\"Error\","
+     "\"code\":\"type\",\"message\":\"must be integer\"}]}",
+     NULL, "Your request is not valid", "[\"request.query.limit: must be integer\"]"},
+
+    /* No body, or not JSON: a message still says what happened, on one line. */
+    {PD_ERR_PD_REJECTED, 429, NULL, "\"pagerduty_rejected\"", "PagerDuty answered HTTP 429", NULL},
+    {PD_ERR_HTTP, 502, "<html>Bad Gateway</html>\r\n<body>nginx</body>", "\"http_status\"",
+     "<html>Bad Gateway</html>", NULL},
+    /* A JSON body with nothing we know: the status, not "null". */
+    {PD_ERR_HTTP, 503, "[1,2]", NULL, "PagerDuty answered HTTP 503", NULL},
+    {PD_ERR_PD_REJECTED, 400, "{\"error\":{\"message\":\"\"}}", NULL, "PagerDuty answered HTTP 400",
+     NULL},
+    /* Not UTF-8 (a Latin-1 page; a line cut mid-character): the message stays (fuzzing). */
+    {PD_ERR_HTTP, 500, "Erreur interne \xe9t\xe9\n", NULL, "Erreur interne ?t?", NULL},
+};
+
+/* Every answer body of error_cases maps to its error object: four members, as the case says. */
 static void
-test_error_rest(void **state)
+test_error_bodies(void **state)
 {
-	json_t *e = error_of(PD_ERR_PD_REJECTED, 400,
-	                     "{\"error\":{\"message\":\"Invalid Input Provided\",\"code\":2001,"
-	                     "\"errors\":[\"Incident Key already exists\"]}}");
+	const char *body, *message;
+	json_t *e, *want;
+	char *code;
+	size_t i;
 
-	assert_int_equal(json_integer_value(json_object_get(e, "code")), 2001);
-	assert_string_equal(member_str(e, "message"), "Invalid Input Provided");
-	assert_int_equal(json_array_size(json_object_get(e, "errors")), 1);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(e, "errors"), 0)),
-	                    "Incident Key already exists");
-	json_decref(e);
-
-	/* A 429 with PagerDuty's body. */
-	e = error_of(PD_ERR_PD_REJECTED, 429,
-	             "{\"error\":{\"message\":\"Rate Limit Exceeded\",\"code\":2020}}");
-	assert_int_equal(json_integer_value(json_object_get(e, "code")), 2020);
-	assert_string_equal(member_str(e, "message"), "Rate Limit Exceeded");
-	assert_int_equal(json_array_size(json_object_get(e, "errors")), 0);
-	json_decref(e);
-}
-
-/* Events API: {"status","message","errors"}: our code, status and message joined. */
-static void
-test_error_events(void **state)
-{
-	json_t *e = error_of(PD_ERR_PD_REJECTED, 400,
-	                     "{\"status\":\"invalid event\",\"message\":\"Event object is "
-	                     "invalid\",\"errors\":[\"'payload.severity' is missing\"]}");
-
-	assert_string_equal(member_str(e, "code"), "pagerduty_rejected");
-	assert_string_equal(member_str(e, "message"), "invalid event: Event object is invalid");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(e, "errors"), 0)),
-	                    "'payload.severity' is missing");
-	json_decref(e);
-}
-
-/* Other shapes: bare {"message","code"}, "error" as a string, nested errors. */
-static void
-test_error_other_shapes(void **state)
-{
-	json_t *e = error_of(PD_ERR_PD_REJECTED, 404, "{\"message\":\"Not Found\",\"code\":2100}");
-
-	assert_int_equal(json_integer_value(json_object_get(e, "code")), 2100);
-	assert_string_equal(member_str(e, "message"), "Not Found");
-	json_decref(e);
-
-	e = error_of(PD_ERR_PD_REJECTED, 401, "{\"error\":\"Unauthorized\"}");
-	assert_string_equal(member_str(e, "code"), "pagerduty_rejected");
-	assert_string_equal(member_str(e, "message"), "Unauthorized");
-	json_decref(e);
-
-	e = error_of(
-	    PD_ERR_PD_REJECTED, 400,
-	    "{\"error\":{\"message\":\"m\",\"code\":\"x1\",\"errors\":[{\"f\":1}, \"s\"]}}");
-	assert_string_equal(member_str(e, "code"), "x1");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(e, "errors"), 0)),
-	                    "{\"f\":1}");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(e, "errors"), 1)),
-	                    "s");
-	json_decref(e);
-
-	/* One error as a string rather than a list. */
-	e = error_of(PD_ERR_PD_REJECTED, 400, "{\"error\":{\"message\":\"m\",\"errors\":\"one\"}}");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(e, "errors"), 0)),
-	                    "one");
-	json_decref(e);
-}
-
-/* A validating mock's RFC 7807 answer lists each violation with its location. */
-static void
-test_error_problem_json(void **state)
-{
-	json_t *e = error_of(
-	    PD_ERR_PD_REJECTED, 422,
-	    "{\"type\":\"https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY\","
-	    "\"title\":\"Invalid request\",\"status\":422,\"detail\":\"Your request is not valid\","
-	    "\"validation\":[{\"location\":[\"request\",\"query\",\"limit\"],\"severity\":"
-	    "\"Error\","
-	    "\"code\":\"type\",\"message\":\"must be integer\"}]}");
-
-	assert_string_equal(member_str(e, "message"), "Your request is not valid");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(e, "errors"), 0)),
-	                    "request.query.limit: must be integer");
-	json_decref(e);
-}
-
-/* No body, or not JSON: a message still says what happened, on one line. */
-static void
-test_error_no_json(void **state)
-{
-	json_t *e = error_of(PD_ERR_PD_REJECTED, 429, NULL);
-
-	assert_string_equal(member_str(e, "message"), "PagerDuty answered HTTP 429");
-	assert_string_equal(member_str(e, "code"), "pagerduty_rejected");
-	json_decref(e);
-
-	e = error_of(PD_ERR_HTTP, 502, "<html>Bad Gateway</html>\r\n<body>nginx</body>");
-	assert_string_equal(member_str(e, "message"), "<html>Bad Gateway</html>");
-	assert_string_equal(member_str(e, "code"), "http_status");
-	json_decref(e);
-
-	/* A JSON body with nothing we know: the status, not "null". */
-	e = error_of(PD_ERR_HTTP, 503, "[1,2]");
-	assert_string_equal(member_str(e, "message"), "PagerDuty answered HTTP 503");
-	json_decref(e);
-
-	e = error_of(PD_ERR_PD_REJECTED, 400, "{\"error\":{\"message\":\"\"}}");
-	assert_string_equal(member_str(e, "message"), "PagerDuty answered HTTP 400");
-	json_decref(e);
-
-	/* Not UTF-8 (a Latin-1 page; a line cut mid-character): the message stays (fuzzing). */
-	e = error_of(PD_ERR_HTTP, 500, "Erreur interne \xe9t\xe9\n");
-	assert_string_equal(member_str(e, "message"), "Erreur interne ?t?");
-	json_decref(e);
+	for (i = 0; i < sizeof error_cases / sizeof error_cases[0]; i++) {
+		body = error_cases[i].body;
+		e = pd_error_from_answer(error_cases[i].kind, error_cases[i].status, body,
+		                         body != NULL ? strlen(body) : 0);
+		assert_true(json_is_object(e));
+		assert_int_equal(json_object_size(e), 4);
+		assert_true(json_is_string(json_object_get(e, "message")));
+		assert_true(json_is_array(json_object_get(e, "errors")));
+		assert_int_equal(json_integer_value(json_object_get(e, "http_status")),
+		                 error_cases[i].status);
+		code = json_dumps(json_object_get(e, "code"), JSON_ENCODE_ANY);
+		if (error_cases[i].code != NULL &&
+		    (code == NULL || strcmp(code, error_cases[i].code) != 0))
+			fail_msg("case %zu: code %s, want %s", i, code, error_cases[i].code);
+		free(code);
+		message = json_string_value(json_object_get(e, "message"));
+		if (error_cases[i].message != NULL && strcmp(message, error_cases[i].message) != 0)
+			fail_msg("case %zu: message \"%s\", want \"%s\"", i, message,
+			         error_cases[i].message);
+		if (error_cases[i].errors != NULL) {
+			want = t_json(error_cases[i].errors);
+			if (!json_equal(json_object_get(e, "errors"), want))
+				fail_msg("case %zu: errors differ from %s", i,
+				         error_cases[i].errors);
+			json_decref(want);
+		}
+		json_decref(e);
+	}
 }
 
 /* Backoff doubles from 500 ms to a 20 s cap and always keeps half of it. */
@@ -321,9 +281,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_query_empty),         cmocka_unit_test(test_query_scalars),
 	    cmocka_unit_test(test_query_booleans),      cmocka_unit_test(test_query_arrays),
-	    cmocka_unit_test(test_query_escaping),      cmocka_unit_test(test_error_rest),
-	    cmocka_unit_test(test_error_events),        cmocka_unit_test(test_error_other_shapes),
-	    cmocka_unit_test(test_error_problem_json),  cmocka_unit_test(test_error_no_json),
+	    cmocka_unit_test(test_query_escaping),      cmocka_unit_test(test_error_bodies),
 	    cmocka_unit_test(test_backoff_bounds),      cmocka_unit_test(test_retry_wait_headers),
 	    cmocka_unit_test(test_retry_wait_fallback), cmocka_unit_test(test_header_value),
 	};

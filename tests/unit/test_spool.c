@@ -364,6 +364,17 @@ mkev_t(const char *id, const char *incident, const char *transition, int polled)
 	return ev;
 }
 
+/* Submits ev as call *i (then counts it), waits for its commit: whether it was a duplicate. */
+static int
+submit_dup(struct rig *h, int *i, struct spool_event *ev)
+{
+	int k = (*i)++;
+
+	rig_submit(h, k, ev);
+	rig_wait(h, *i);
+	return h->call[k].duplicate;
+}
+
 /*
  * One transition, two ways (spool/sqlite_writer.c's DESIGN): the other source's twin is
  * a duplicate, stored delivered without an order key or payload; a source's
@@ -378,28 +389,18 @@ test_transitions(void **state)
 
 	rig_open(h, 0);
 	/* The webhook first, then the same transition polled: one trigger. */
-	rig_submit(h, i++, mkev_t("W1", "PA", "PA|incident.triggered|100", 0));
-	rig_wait(h, i);
-	rig_submit(h, i++, mkev_t("L1", "PA", "PA|incident.triggered|100", 1));
-	rig_wait(h, i);
-	assert_int_equal(h->call[0].duplicate, 0);
-	assert_int_equal(h->call[1].duplicate, 1);
+	assert_int_equal(submit_dup(h, &i, mkev_t("W1", "PA", "PA|incident.triggered|100", 0)), 0);
+	assert_int_equal(submit_dup(h, &i, mkev_t("L1", "PA", "PA|incident.triggered|100", 1)), 1);
 	/* Read again after a restart: a duplicate by its id, not counted twice. */
 	rig_reopen(h, 0);
-	rig_submit(h, i++, mkev_t("L1", "PA", "PA|incident.triggered|100", 1));
-	rig_wait(h, i);
-	assert_int_equal(h->call[2].duplicate, 1);
+	assert_int_equal(submit_dup(h, &i, mkev_t("L1", "PA", "PA|incident.triggered|100", 1)), 1);
 	assert_int_equal(t_spool_int(h->dir, "SELECT count(*) FROM events WHERE transition = "
 	                                     "'PA|incident.triggered|100'"),
 	                 2);
 
 	/* Polled first, the webhook late (PagerDuty retrying): still one. */
-	rig_submit(h, i++, mkev_t("L2", "PB", "PB|incident.resolved|200", 1));
-	rig_wait(h, i);
-	rig_submit(h, i++, mkev_t("W2", "PB", "PB|incident.resolved|200", 0));
-	rig_wait(h, i);
-	assert_int_equal(h->call[3].duplicate, 0);
-	assert_int_equal(h->call[4].duplicate, 1);
+	assert_int_equal(submit_dup(h, &i, mkev_t("L2", "PB", "PB|incident.resolved|200", 1)), 0);
+	assert_int_equal(submit_dup(h, &i, mkev_t("W2", "PB", "PB|incident.resolved|200", 0)), 1);
 
 	/*
 	 * Two notes in one second: two webhooks, both emitted; their two log

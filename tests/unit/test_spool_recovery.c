@@ -27,6 +27,53 @@
 
 #include "spoolrig.h"
 
+/*
+ * Makes a spool of an older version, then opens it: it is the current
+ * version. The old schemas share their events table's first columns and the
+ * indexes of the three states; columns are the rest of that table's, sql
+ * what follows the indexes.
+ */
+static void
+open_old(struct rig *h, const char *columns, const char *sql)
+{
+	char *all =
+	    xasprintf("PRAGMA journal_mode = WAL;"
+	              "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	              " event_id TEXT NOT NULL UNIQUE, webhook_id TEXT UNIQUE, event_type TEXT,"
+	              " \"trigger\" TEXT, order_key TEXT, %s);"
+	              "CREATE INDEX events_pending ON events (seq) WHERE state = 0;"
+	              "CREATE INDEX events_delivered ON events (delivered_ms) WHERE state = 1;"
+	              "CREATE INDEX events_dead ON events (seq) WHERE state = 2;"
+	              "%s",
+	              columns, sql);
+
+	assert_int_equal(mkdir(h->dir, 0750), 0);
+	t_spool_exec(h->dir, all);
+	free(all);
+	rig_open(h, 0);
+	assert_int_equal(t_spool_int(h->dir, "PRAGMA user_version"), SPOOL_SCHEMA_VERSION);
+}
+
+/*
+ * After a migration, old_id (an event of the old spool, of incident) is
+ * still a duplicate, and fresh, submitted after it, is new, at a seq above
+ * the old high-water mark high (a duplicate may use up a seq too).
+ */
+static void
+assert_dedup_kept(struct rig *h, const char *old_id, const char *incident,
+                  struct spool_event *fresh, int64_t high)
+{
+	char *id = xstrdup(fresh->event_id);
+
+	rig_submit(h, 0, rig_event(old_id, NULL, incident, 1));
+	rig_submit(h, 1, fresh);
+	rig_wait(h, 2);
+	assert_int_equal(h->call[0].duplicate, 1);
+	assert_int_equal(h->call[1].duplicate, 0);
+	assert_true(rig_pending_seq(h, id) > high);
+	free(id);
+}
+
 /* A version 2 spool (payload inside events) is rebuilt as version 3 with nothing lost. */
 static void
 test_migrate_v2(void **state)
@@ -36,19 +83,11 @@ test_migrate_v2(void **state)
 	struct spool_stats st;
 	size_t n;
 
-	assert_int_equal(mkdir(h->dir, 0750), 0);
-	t_spool_exec(
-	    h->dir,
-	    "PRAGMA journal_mode = WAL;"
-	    "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-	    " event_id TEXT NOT NULL UNIQUE, webhook_id TEXT UNIQUE, event_type TEXT,"
-	    " \"trigger\" TEXT, order_key TEXT, payload TEXT NOT NULL,"
-	    " received_ms INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
+	open_old(
+	    h,
+	    "payload TEXT NOT NULL, received_ms INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
 	    " attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL DEFAULT 0,"
-	    " delivered_ms INTEGER, dead_ms INTEGER, last_error TEXT, dead_reason TEXT);"
-	    "CREATE INDEX events_pending ON events (seq) WHERE state = 0;"
-	    "CREATE INDEX events_delivered ON events (delivered_ms) WHERE state = 1;"
-	    "CREATE INDEX events_dead ON events (seq) WHERE state = 2;"
+	    " delivered_ms INTEGER, dead_ms INTEGER, last_error TEXT, dead_reason TEXT",
 	    "INSERT INTO events (seq, event_id, webhook_id, event_type, \"trigger\", order_key,"
 	    " payload, received_ms, state, attempts, last_error) VALUES"
 	    " (4, 'm-pending', 'w-1', 'incident.triggered', 'pagerduty.incident.triggered',"
@@ -62,9 +101,6 @@ test_migrate_v2(void **state)
 	    /* `spool retry` moved an event to 9, then it was purged: 7..9 are used. */
 	    "UPDATE sqlite_sequence SET seq = 9 WHERE name = 'events';"
 	    "PRAGMA user_version = 2;");
-
-	rig_open(h, 0);
-	assert_int_equal(t_spool_int(h->dir, "PRAGMA user_version"), SPOOL_SCHEMA_VERSION);
 	spool_stats(h->s, &st);
 	assert_int_equal(st.pending, 1);
 	assert_int_equal(st.delivered, 1);
@@ -84,13 +120,7 @@ test_migrate_v2(void **state)
 	                 1);
 
 	/* Dedup still knows the old rows, and no seq is reused. */
-	rig_submit(h, 0, rig_event("m-delivered", NULL, "P1", 1));
-	rig_submit(h, 1, rig_event("m-new", NULL, "P1", 1));
-	rig_wait(h, 2);
-	assert_int_equal(h->call[0].duplicate, 1);
-	assert_int_equal(h->call[1].duplicate, 0);
-	/* Above the old high-water mark (a duplicate may use up a seq too). */
-	assert_true(rig_pending_seq(h, "m-new") > 9);
+	assert_dedup_kept(h, "m-delivered", "P1", rig_event("m-new", NULL, "P1", 1), 9);
 
 	/* A payload follows its event to a new seq, as `spool retry` moves it. */
 	spool_close(h->s);
@@ -115,20 +145,12 @@ test_migrate_v4(void **state)
 	size_t n;
 	char *cursor;
 
-	assert_int_equal(mkdir(h->dir, 0750), 0);
-	t_spool_exec(
-	    h->dir,
-	    "PRAGMA journal_mode = WAL;"
-	    "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-	    " event_id TEXT NOT NULL UNIQUE, webhook_id TEXT UNIQUE, event_type TEXT,"
-	    " \"trigger\" TEXT, order_key TEXT, received_ms INTEGER NOT NULL,"
-	    " state INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
-	    " next_attempt_ms INTEGER NOT NULL DEFAULT 0, delivered_ms INTEGER,"
-	    " dead_ms INTEGER, last_error TEXT, dead_reason TEXT);"
+	open_old(
+	    h,
+	    "received_ms INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
+	    " attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL DEFAULT 0,"
+	    " delivered_ms INTEGER, dead_ms INTEGER, last_error TEXT, dead_reason TEXT",
 	    "CREATE TABLE payloads (seq INTEGER PRIMARY KEY, payload TEXT NOT NULL);"
-	    "CREATE INDEX events_pending ON events (seq) WHERE state = 0;"
-	    "CREATE INDEX events_delivered ON events (delivered_ms) WHERE state = 1;"
-	    "CREATE INDEX events_dead ON events (seq) WHERE state = 2;"
 	    "CREATE TRIGGER payloads_move AFTER UPDATE OF seq ON events BEGIN"
 	    " UPDATE payloads SET seq = new.seq WHERE seq = old.seq; END;"
 	    "CREATE TRIGGER payloads_delete AFTER DELETE ON events BEGIN"
@@ -145,9 +167,6 @@ test_migrate_v4(void **state)
 	    "INSERT INTO payloads (seq, payload) VALUES (8, '{\"p\":8}');"
 	    "INSERT INTO meta (key, value) VALUES ('poll.cursor', '2026-11-29T00:00:00Z');"
 	    "PRAGMA user_version = 4;");
-
-	rig_open(h, 0);
-	assert_int_equal(t_spool_int(h->dir, "PRAGMA user_version"), SPOOL_SCHEMA_VERSION);
 	assert_int_equal(t_spool_int(h->dir,
 	                             "SELECT count(*) FROM pragma_index_list('events') WHERE name ="
 	                             " 'events_transition'"),
@@ -166,15 +185,10 @@ test_migrate_v4(void **state)
 	rig_free(v, n);
 
 	/* Old ids still dedup; a new keyed event is stored with its key and source. */
-	rig_submit(h, 0, rig_event("v4-delivered", NULL, "P2", 1));
 	ev = rig_event("v5-new", NULL, "P3", 1);
 	ev->transition = xstrdup("P3|incident.triggered|1795772400");
 	ev->polled = 1;
-	rig_submit(h, 1, ev);
-	rig_wait(h, 2);
-	assert_int_equal(h->call[0].duplicate, 1);
-	assert_int_equal(h->call[1].duplicate, 0);
-	assert_true(rig_pending_seq(h, "v5-new") > 8);
+	assert_dedup_kept(h, "v4-delivered", "P2", ev, 8);
 	spool_close(h->s);
 	h->s = NULL;
 	assert_int_equal(t_spool_int(h->dir,
@@ -388,6 +402,24 @@ h_delivered_recorded(struct rig *h)
 }
 
 /*
+ * With the disk full (fault_full set), submission i of event id fails with
+ * PD_ERR_SPOOL_IO and leaves the spool unwritable; then the disk takes
+ * writes again.
+ */
+static void
+submit_then_free_disk(struct rig *h, int i, const char *id)
+{
+	char incident[16];
+
+	snprintf(incident, sizeof incident, "P%d", i + 1);
+	rig_submit(h, i, rig_event(id, NULL, incident, i + 1));
+	rig_wait(h, i + 1);
+	assert_int_equal(h->call[i].result, PD_ERR_SPOOL_IO);
+	assert_false(spool_writable(h->s));
+	fault_full = 0;
+}
+
+/*
  * A full disk: submissions are answered 503 (PD_ERR_SPOOL_IO) and the
  * spool is unwritable; delivery outcomes are kept, not lost. Once the disk
  * takes writes again, the spool says so by itself, with no new submission
@@ -412,11 +444,7 @@ test_disk_full_recovers(void **state)
 	fault_full = 1;
 	spool_delivered(h->s, s1);
 	spool_delivered(h->s, s2);
-	rig_submit(h, 2, rig_event("f3", NULL, "P3", 3));
-	rig_wait(h, 3);
-	assert_int_equal(h->call[2].result, PD_ERR_SPOOL_IO);
-	assert_false(spool_writable(h->s));
-	fault_full = 0;
+	submit_then_free_disk(h, 2, "f3");
 	rig_wait_for(h, h_delivered_recorded);
 	assert_true(spool_writable(h->s));
 	assert_int_equal(t_spool_int(h->dir, "SELECT count(*) FROM events WHERE state = 0"), 0);
@@ -425,11 +453,7 @@ test_disk_full_recovers(void **state)
 
 	/* Nothing left to commit: the probe alone finds out that the disk is back. */
 	fault_full = 1;
-	rig_submit(h, 3, rig_event("f4", NULL, "P4", 4));
-	rig_wait(h, 4);
-	assert_int_equal(h->call[3].result, PD_ERR_SPOOL_IO);
-	assert_false(spool_writable(h->s));
-	fault_full = 0;
+	submit_then_free_disk(h, 3, "f4");
 	rig_wait_for(h, h_writable);
 }
 
