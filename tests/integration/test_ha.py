@@ -219,10 +219,17 @@ class ReplicasTest(HATest):
         self.assertEqual(sum(len(v) for v in per_incident.values()), 1000)
         wait_for(lambda: len(self.st2.triggers()) >= 1000 and self.pending() == 0, timeout=180,
                  interval=0.2, what="1000 triggers")
-        self.assert_once_in_order(self.st2.triggers(), per_incident)
-        # One forwarder delivered them all; the other stood by.
-        emitted = sorted(d.metric("st2_pagerduty_triggers_emitted_total") for d in (a, b))
-        self.assertEqual(emitted, [0, 1000])
+        # Normal operation is one lease holder throughout: each event once, and one
+        # forwarder delivered them all while the other stood by. If the holder's
+        # pd-redis thread was held past the lease's margin (2.5 s without a turn on a
+        # loaded machine), the lease changed hands and the promise is at-least-once:
+        # the event in flight may come twice, every event still comes, in order.
+        wins = sum(d.logs().count("(lease won)") for d in (a, b))
+        self.assertGreaterEqual(wins, 1)
+        self.assert_once_in_order(self.st2.triggers(), per_incident, once=wins == 1)
+        if wins == 1:
+            emitted = sorted(d.metric("st2_pagerduty_triggers_emitted_total") for d in (a, b))
+            self.assertEqual(emitted, [0, 1000])
 
     def test_kill_9_of_the_leader_the_survivor_delivers(self):
         a, b = self.replica(), self.replica()
