@@ -330,7 +330,11 @@ server_run(struct server *srv)
 		log_warn("config: %s", srv->cfg->warnings.v[i]);
 
 	if ((err = spool_open_config(srv->cfg, &srv->spool)) != PD_OK) {
-		log_error("spool (%s): %s", srv->cfg->spool_path, pd_strerror(err));
+		/* Not the Redis URL itself: it may hold the password. */
+		log_error("spool (%s): %s",
+		          srv->cfg->spool_backend == SPOOL_BACKEND_REDIS ? "spool.redis.url"
+		                                                         : srv->cfg->spool_path,
+		          pd_strerror(err));
 		return pd_err_exit(err);
 	}
 	srv->rcv = receive_new(srv->cfg, srv->spool);
