@@ -59,7 +59,6 @@
 #include <errno.h>
 #include <malloc.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -105,7 +104,6 @@ struct conn {
 };
 
 struct listener {
-	struct event_base *base;
 	struct evhttp *http;
 	const struct pd_config *cfg;
 	struct evhttp_bound_socket **socks;
@@ -627,7 +625,6 @@ listener_new(struct event_base *base, struct evhttp *http, const struct pd_confi
 	struct timeval idle = {cfg->webhook_idle_timeout_ms / 1000,
 	                       (cfg->webhook_idle_timeout_ms % 1000) * 1000};
 
-	l->base = base;
 	l->http = http;
 	l->cfg = cfg;
 	l->pause_timer = evtimer_new(base, listener_resume, l);
