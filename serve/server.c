@@ -35,7 +35,6 @@
  * SIGHUP re-reads the config file and applies the webhook secrets and the
  * log level; a bad file is reported and the running config kept.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
