@@ -98,8 +98,7 @@ struct conn {
 	enum conn_state state;
 	int next;    /* ANSWERING, and the next request has begun: its timer runs */
 	size_t held; /* bytes of requests not yet handed over, in the budget */
-	int fd;      /* -1 until known */
-	int tracked; /* in the listener's by_fd table */
+	int fd;      /* -1 until known; then also in the listener's by_fd table */
 	int kicking; /* the kick is active and holds a reference on bev */
 };
 
@@ -349,12 +348,28 @@ conn_start_request(struct conn *c)
 	evtimer_add(c->timer, &tv);
 }
 
-/* The socket's descriptor, once evhttp has given it one. */
+/* Enters c in the table that finds a request's connection by its descriptor. */
+static void
+conn_track(struct conn *c)
+{
+	struct listener *l = c->l;
+	size_t n;
+
+	if ((size_t)c->fd >= l->nfd) {
+		n = (size_t)c->fd + 1 > l->nfd * 2 ? (size_t)c->fd + 1 : l->nfd * 2;
+		l->by_fd = xreallocarray(l->by_fd, n, sizeof *l->by_fd);
+		memset(l->by_fd + l->nfd, 0, (n - l->nfd) * sizeof *l->by_fd);
+		l->nfd = n;
+	}
+	l->by_fd[c->fd] = c;
+}
+
+/* The socket's descriptor, once evhttp has given it one; tracked from then on. */
 static int
 conn_fd(struct conn *c)
 {
-	if (c->fd < 0)
-		c->fd = (int)bufferevent_getfd(c->bev);
+	if (c->fd < 0 && (c->fd = (int)bufferevent_getfd(c->bev)) >= 0)
+		conn_track(c);
 	return c->fd;
 }
 
@@ -412,25 +427,6 @@ conn_answer(struct conn *c, struct evbuffer *dst, const char *status_line, enum 
 	evbuffer_free(out);
 }
 
-/* Enters c in the table that finds a request's connection by its descriptor. */
-static void
-conn_track(struct conn *c)
-{
-	struct listener *l = c->l;
-	size_t n;
-
-	if (conn_fd(c) < 0)
-		return;
-	c->tracked = 1;
-	if ((size_t)c->fd >= l->nfd) {
-		n = (size_t)c->fd + 1 > l->nfd * 2 ? (size_t)c->fd + 1 : l->nfd * 2;
-		l->by_fd = xreallocarray(l->by_fd, n, sizeof *l->by_fd);
-		memset(l->by_fd + l->nfd, 0, (n - l->nfd) * sizeof *l->by_fd);
-		l->nfd = n;
-	}
-	l->by_fd[c->fd] = c;
-}
-
 /* Input filter: counts a request's bytes against the budget, or refuses them. */
 static enum bufferevent_filter_result
 conn_input(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
@@ -442,8 +438,8 @@ conn_input(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
 
 	if (n == 0)
 		return BEV_NEED_MORE;
-	if (!c->tracked)
-		conn_track(c);
+	/* Tracked before its request can reach a handler (listener_request_read). */
+	conn_fd(c);
 	if (c->state == CONN_CLOSING) {
 		evbuffer_drain(src, n);
 		return BEV_OK;
@@ -561,7 +557,7 @@ conn_free(void *arg)
 	struct listener *l = c->l;
 
 	conn_release(c);
-	if (c->tracked && l->by_fd[c->fd] == c)
+	if (c->fd >= 0 && l->by_fd[c->fd] == c)
 		l->by_fd[c->fd] = NULL;
 	event_free(c->timer);
 	event_free(c->kick);
