@@ -7,25 +7,20 @@
  * is test_spool_recovery.c. Each test runs in its own temp directory
  * (tests/lib/spoolrig.c), removed afterwards.
  */
-#include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
 #include <event2/thread.h>
-#include <sqlite3.h>
 
 #include "spoolrig.h"
 

@@ -6,9 +6,6 @@
  * new submission), outcomes lost with the process (repaired at open), and
  * kill -9 or _exit() mid-stream (every acknowledged event still there).
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
