@@ -1,7 +1,7 @@
 /*
  * fuzz.h: what every fuzz target shares: the entry point libFuzzer (or
  * replay.c) calls, a quiet log set up once, the check that turns a broken
- * property into a crash libFuzzer keeps, and small input helpers.
+ * property into a crash libFuzzer keeps, and the input as a C string.
  *
  * A target is one tests/fuzz/fuzz_NAME.c defining LLVMFuzzerTestOneInput;
  * its seeds are tests/fuzz/corpus/NAME/ and its dictionary, if it has one,
@@ -60,17 +60,6 @@ fuzz_cstr(const uint8_t *data, size_t size)
 		memcpy(s, data, size);
 	s[size] = '\0';
 	return s;
-}
-
-/* Whether s (len bytes) is UTF-8 that jansson takes, i.e. may go into a JSON line. */
-static inline int
-fuzz_utf8(const char *s, size_t len)
-{
-	json_t *j = json_stringn(s, len);
-	int ok = j != NULL;
-
-	json_decref(j);
-	return ok;
 }
 
 #endif /* FUZZ_H */

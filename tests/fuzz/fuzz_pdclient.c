@@ -22,7 +22,7 @@
 
 #include "fuzz.h"
 
-/* pdclient.c's PD_WAIT_CAP + PD_WAIT_JITTER: the longest wait for a 429. */
+/* pdanswer.c's PD_WAIT_CAP + PD_WAIT_JITTER: the longest wait for a 429. */
 #define FUZZ_WAIT_MAX (60000 + 250)
 
 /* A fixed "now" (2026-01-01), so that a date in Retry-After means the same every run. */

@@ -6,9 +6,6 @@
  * and README's key table against the config table.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -257,11 +254,11 @@ test_print_redacts(void **state)
 	free(keyfile);
 }
 
-/* Runs check-config with stdout and stderr captured. */
+/* Runs check-config with args (NULL-terminated), stdout and stderr captured. */
 static int
-run_check_config(char **argv, char **out, char **err)
+run_check_config(char **args, char **out, char **err)
 {
-	return t_run(&cmd_check_config_entry, argv + 1, NULL, out, err);
+	return t_run(&cmd_check_config_entry, args, NULL, out, err);
 }
 
 /* check-config: the effective config and "FILE: ok", or every problem. */
@@ -269,12 +266,12 @@ static void
 test_cmd_check_config(void **state)
 {
 	char *out, *err, *want, *missing = xasprintf("%s/missing.yaml", t_cfgdir);
-	char *ok_argv[] = {"check-config", "-c", t_cfgpath, NULL};
-	char *run_argv[] = {"check-config", "--for", "run", "-c", t_cfgpath, NULL};
-	char *bad_for[] = {"check-config", "--for", "nothing", "-c", t_cfgpath, NULL};
-	char *extra[] = {"check-config", "-c", t_cfgpath, "surplus", NULL};
-	char *missing_argv[] = {"check-config", "-c", missing, NULL};
-	char *env_argv[] = {"check-config", NULL};
+	char *ok_argv[] = {"-c", t_cfgpath, NULL};
+	char *run_argv[] = {"--for", "run", "-c", t_cfgpath, NULL};
+	char *bad_for[] = {"--for", "nothing", "-c", t_cfgpath, NULL};
+	char *extra[] = {"-c", t_cfgpath, "surplus", NULL};
+	char *missing_argv[] = {"-c", missing, NULL};
+	char *env_argv[] = {NULL};
 
 	(void)state;
 	t_put(t_cfgpath, "api_key: secret-value-xyz\nwebhook:\n  secrets: [hook-secret-xyz]\n");
@@ -346,7 +343,7 @@ test_cmd_check_config(void **state)
 static void
 test_mode_warning(void **state)
 {
-	char *argv[] = {"check-config", "-c", t_cfgpath, NULL};
+	char *argv[] = {"-c", t_cfgpath, NULL};
 	char *out, *err;
 	struct pd_config *cfg;
 
@@ -419,7 +416,7 @@ test_readme_keys(void **state)
 static void
 test_cmd_keys(void **state)
 {
-	char *argv[] = {"check-config", "--keys", "-c", "/nonexistent/config.yaml", NULL};
+	char *argv[] = {"--keys", "-c", "/nonexistent/config.yaml", NULL};
 	char *out, *err, *type, *def, *want;
 	const struct config_entry *e;
 

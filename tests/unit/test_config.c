@@ -9,9 +9,6 @@
  * at the end.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -227,6 +224,8 @@ static const struct bad_case {
     {"from_email: ops.example.com\n",
      ":1: from_email: \"ops.example.com\": expected an email address"},
     {"spool:\n  path: \"\"\n", ":2: spool.path: expected a path, got an empty string"},
+    {"spool:\n  backend: redis\n  redis:\n    url: redis://h:99999\n",
+     ":4: spool.redis.url: bad port \"99999\""},
     {"st2:\n  api_key: a\n  auth_token: b\n",
      ":3: st2.auth_token: set only one of st2.api_key and st2.auth_token"},
     /* secrets */

@@ -7,10 +7,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -117,28 +115,6 @@ test_target(void **state)
 	config_free(cfg);
 }
 
-/* A bad URL in the config file is a problem with its line, like any other key. */
-static void
-test_config_key(void **state)
-{
-	struct pd_config *cfg = config_new();
-	struct pd_strlist problems = {NULL, 0};
-	char path[] = "/tmp/test_redis_url.XXXXXX";
-	int fd = mkstemp(path);
-	const char text[] = "spool:\n  backend: redis\n  redis:\n    url: redis://h:99999\n";
-
-	(void)state;
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
-	close(fd);
-	assert_int_equal(config_load(cfg, path, &problems), PD_ERR_CONFIG);
-	assert_int_equal(problems.n, 1);
-	assert_non_null(strstr(problems.v[0], ":4: spool.redis.url: bad port"));
-	unlink(path);
-	strlist_free(&problems);
-	config_free(cfg);
-}
-
 int
 main(void)
 {
@@ -146,7 +122,6 @@ main(void)
 	    cmocka_unit_test(test_good),
 	    cmocka_unit_test(test_bad),
 	    cmocka_unit_test(test_target),
-	    cmocka_unit_test(test_config_key),
 	};
 
 	log_setup(LOG_ERROR, LOG_FORMAT_TEXT);

@@ -7,25 +7,20 @@
  * is test_spool_recovery.c. Each test runs in its own temp directory
  * (tests/lib/spoolrig.c), removed afterwards.
  */
-#include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
 #include <event2/thread.h>
-#include <sqlite3.h>
 
 #include "spoolrig.h"
 
@@ -138,17 +133,11 @@ test_duplicates(void **state)
 
 	assert_int_equal(spool_open(h->dir, DURABILITY_FSYNC, 0, &h->s), PD_OK);
 	/* Queued before the writer starts, so all five share one transaction. */
-	h->call[0].rig = h->call[1].rig = h->call[2].rig = h->call[3].rig = h->call[4].rig = h;
-	assert_int_equal(
-	    spool_submit(h->s, rig_event("e1", "w1", "P1", 1), rig_commit_cb, &h->call[0]), PD_OK);
-	assert_int_equal(
-	    spool_submit(h->s, rig_event("e1", "w2", "P1", 2), rig_commit_cb, &h->call[1]), PD_OK);
-	assert_int_equal(
-	    spool_submit(h->s, rig_event("e3", "w1", "P1", 3), rig_commit_cb, &h->call[2]), PD_OK);
-	assert_int_equal(
-	    spool_submit(h->s, rig_event("e4", NULL, "P1", 4), rig_commit_cb, &h->call[3]), PD_OK);
-	assert_int_equal(
-	    spool_submit(h->s, rig_event("e5", NULL, "P1", 5), rig_commit_cb, &h->call[4]), PD_OK);
+	rig_submit(h, 0, rig_event("e1", "w1", "P1", 1));
+	rig_submit(h, 1, rig_event("e1", "w2", "P1", 2));
+	rig_submit(h, 2, rig_event("e3", "w1", "P1", 3));
+	rig_submit(h, 3, rig_event("e4", NULL, "P1", 4));
+	rig_submit(h, 4, rig_event("e5", NULL, "P1", 5));
 	rig_start(h);
 	rig_wait(h, 5);
 	assert_int_equal(h->call[0].duplicate, 0);
@@ -470,9 +459,7 @@ test_close_runs_callbacks(void **state)
 
 	/* Never started: close commits on the calling thread. */
 	assert_int_equal(spool_open(h->dir, DURABILITY_FSYNC, 0, &h->s), PD_OK);
-	h->call[0].rig = h->call[1].rig = h;
-	assert_int_equal(
-	    spool_submit(h->s, rig_event("q1", NULL, "P1", 1), rig_commit_cb, &h->call[0]), PD_OK);
+	rig_submit(h, 0, rig_event("q1", NULL, "P1", 1));
 	assert_int_equal(spool_submit(h->s, rig_event("q2", NULL, "P1", 2), NULL, NULL), PD_OK);
 	spool_close(h->s);
 	h->s = NULL;
@@ -501,16 +488,6 @@ test_close_runs_callbacks(void **state)
 	assert_int_equal(h->call[2].called, 0);
 }
 
-static void
-meta_cb(enum pd_err result, int duplicate, void *arg)
-{
-	struct rig_call *r = arg;
-
-	r->called++;
-	r->result = result;
-	r->rig->ncalled++;
-}
-
 /* Meta values: committed in queue order with the events, read back after a restart. */
 static void
 test_meta(void **state)
@@ -522,14 +499,14 @@ test_meta(void **state)
 	assert_null(spool_meta_get(h->s, "poll.cursor"));
 	rig_submit(h, 0, rig_event("m1", NULL, "P1", 1));
 	h->call[1].rig = h;
-	spool_meta_set(h->s, "poll.cursor", "2026-11-29T00:00:00Z", meta_cb, &h->call[1]);
+	spool_meta_set(h->s, "poll.cursor", "2026-11-29T00:00:00Z", rig_commit_cb, &h->call[1]);
 	rig_wait(h, 2);
 	assert_int_equal(h->call[1].result, PD_OK);
 	v = spool_meta_get(h->s, "poll.cursor");
 	assert_string_equal(v, "2026-11-29T00:00:00Z");
 	free(v);
 	h->call[2].rig = h;
-	spool_meta_set(h->s, "poll.cursor", "later", meta_cb, &h->call[2]);
+	spool_meta_set(h->s, "poll.cursor", "later", rig_commit_cb, &h->call[2]);
 	rig_wait(h, 3);
 	rig_reopen(h, 0);
 	v = spool_meta_get(h->s, "poll.cursor");

@@ -19,23 +19,22 @@
 
 #define CASES "tests/data/webhook"
 
-/* The value of header name in a case's headers section, or NULL (caller frees). */
+/*
+ * The value of header name in a case's headers section, or NULL (caller
+ * frees): its first line that http_header_value, as libcurl's callbacks
+ * use it, takes for that header.
+ */
 static char *
 header(const char *headers, const char *name)
 {
-	size_t n = strlen(name);
 	const char *p, *end;
+	char *value = NULL;
 
-	for (p = headers; p != NULL && *p != '\0'; p = end != NULL ? end + 1 : NULL) {
-		end = strchr(p, '\n');
-		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
-			p += n + 1;
-			while (*p == ' ')
-				p++;
-			return xstrndup(p, end != NULL ? (size_t)(end - p) : strlen(p));
-		}
+	for (p = headers; value == NULL && *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+		end = p + strcspn(p, "\n");
+		http_header_value(p, (size_t)(end - p), name, &value);
 	}
-	return NULL;
+	return value;
 }
 
 /* One case: what payload_from_webhook makes of its body is what the case says. */
