@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -54,6 +55,14 @@ def run(*args, env=None, timeout=120, **kw):
     """Runs the binary with ARGS in a clean environment -> CompletedProcess (text)."""
     return subprocess.run([require_bin(), *args], capture_output=True, text=True,
                           timeout=timeout, env=env if env is not None else clean_env(), **kw)
+
+
+def free_port():
+    """A loopback port nothing listens on now (bound, then closed), for what cannot
+    bind port 0 itself and say which it got (redis-server), or to be refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def sign(body, secret=SECRET):
