@@ -19,7 +19,7 @@ import sqlite3
 import time
 import unittest
 
-from harness import API_KEY, DaemonCase, make_event, run, wait_for
+from harness import API_KEY, DaemonCase, incident_of, make_event, run, wait_for
 from pd_standin import PdStandIn, incident, iso, log_entry, parse_iso, subscription
 from st2_standin import St2StandIn
 
@@ -418,9 +418,7 @@ class BackfillTest(SensorTest):
         for t in self.st2.triggers():
             p = t["payload"]
             at = int(parse_iso(p["occurred_at"]))
-            key = (p["data"].get("incident", {}).get("id") or p["data"]["id"], p["event_type"],
-                   at)
-            got[key] += 1
+            got[(incident_of(t), p["event_type"], at)] += 1
             sources[p["event_id"]] = p["source"]
         self.assertEqual(got, {
             ("PX1", "incident.triggered", now - 400): 1,
