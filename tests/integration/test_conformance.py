@@ -373,8 +373,8 @@ class TestConformance(unittest.TestCase):
         """Runs one action against Prism -> (process, REST violations+requests)."""
         env = clean_env(ST2_PAGERDUTY_CONFIG=self.config)
         offsets = [(p, p.offset()) for p in self.prisms]
-        argv = ["st2-pagerduty", "run", action["name"]] + list(action.get("example") or [])
-        proc = run(*argv[1:], env=env, cwd=self.work)
+        argv = ["run", action["name"]] + list(action.get("example") or [])
+        proc = run(*argv, env=env, cwd=self.work)
         violations, requests = [], 0
         for p, off in offsets:
             p.settle()
@@ -401,7 +401,7 @@ class TestConformance(unittest.TestCase):
                     continue
                 argv, proc, violations, requests = self.run_action(action)
                 what = "%s\n  exit %d\n  stdout: %s\n  stderr: %s\n  violations: %s" % (
-                    " ".join(argv[1:]), proc.returncode, proc.stdout[:500], proc.stderr[-1500:],
+                    " ".join(argv), proc.returncode, proc.stdout[:500], proc.stderr[-1500:],
                     violations)
                 self.assertEqual(violations, [], "Prism rejected the request: " + what)
                 self.assertGreater(requests, 0, "no request reached Prism: " + what)
