@@ -169,9 +169,10 @@ class Daemon:
         self.log_offset = self.log.tell()
         self.proc = subprocess.Popen([require_bin(), "serve", "-c", self.config_path],
                                      stdout=self.log, stderr=self.log, preexec_fn=preexec_fn)
-        if not wait:
-            return self
+        return self.wait_listening(timeout) if wait else self
 
+    def wait_listening(self, timeout=20):
+        """Waits for this start's listening line; self.port is the port it names."""
         def port():
             if self.proc.poll() is not None:
                 raise AssertionError("serve exited %d:\n%s" % (self.proc.returncode, self.logs()))
