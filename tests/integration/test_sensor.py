@@ -310,7 +310,6 @@ class PollTest(SensorTest):
         self.assertEqual(d.stop(timeout=60), 0)
         self.assertLess(time.monotonic() - t0, 20, "the sensor held the stop up")
         self.pd.stop()  # ends the stand-in's sleeping answer
-        self.pd = PdStandIn(api_key=PD_KEY).start()
 
     def test_service_filter_is_applied_here(self):
         """PagerDuty's /log_entries has no service filter: service_ids is applied locally."""
