@@ -106,21 +106,31 @@ def pd_pending(port):
     return int(pd_metrics(port).get("st2_pagerduty_spool_pending", 0))
 
 
-def start_pd(ctx, durability):
-    """st2-pagerduty serve, after `register` created the trigger types."""
-    cfg = pd_config(ctx, ctx.key, durability)
+def register(ctx, cfg):
+    """`register` with cfg creates the trigger types, when the stand-in is up."""
     if ctx.standin.proc:
         reg = subprocess.run([PD_BIN, "register", "-c", cfg], capture_output=True, text=True,
                              timeout=60)
         if reg.returncode != 0:
             raise RuntimeError("register failed: " + (reg.stderr or reg.stdout).strip())
+
+
+def wait_healthy(port, proc):
+    """Waits (10 s at most) until serve on port answers /healthz 200."""
+    deadline = time.monotonic() + 10
+    while http_req(port, "GET", "/healthz")[0] != 200:
+        if time.monotonic() > deadline:
+            raise RuntimeError("/healthz is not 200 on %d: %s" % (port, proc.tail()))
+        time.sleep(0.1)
+
+
+def start_pd(ctx, durability):
+    """st2-pagerduty serve, after `register` created the trigger types."""
+    cfg = pd_config(ctx, ctx.key, durability)
+    register(ctx, cfg)
     proc = Proc(ctx.key, [PD_BIN, "serve", "-c", cfg], ctx.workdir)
     wait_port(ctx.port, proc)
-    deadline = time.monotonic() + 10
-    while http_req(ctx.port, "GET", "/healthz")[0] != 200:
-        if time.monotonic() > deadline:
-            raise RuntimeError("/healthz is not 200: " + proc.tail())
-        time.sleep(0.1)
+    wait_healthy(ctx.port, proc)
     return proc
 
 
@@ -164,20 +174,13 @@ def start_pd_redis(ctx, replicas):
         ctx.ports = [ctx.port] + [free_port() for _ in range(replicas - 1)]
         for n, port in enumerate(ctx.ports):
             cfg = pd_config(ctx, "%s-%d" % (ctx.key, n), "fsync", port, redis_port)
-            if n == 0 and ctx.standin.proc:
-                reg = subprocess.run([PD_BIN, "register", "-c", cfg], capture_output=True,
-                                     text=True, timeout=60)
-                if reg.returncode != 0:
-                    raise RuntimeError("register failed: " + (reg.stderr or reg.stdout).strip())
+            if n == 0:
+                register(ctx, cfg)
             procs.insert(n, Proc("%s-%d" % (ctx.key, n), [PD_BIN, "serve", "-c", cfg],
                                  ctx.workdir))
             wait_port(port, procs[n])
-        for port in ctx.ports:
-            deadline = time.monotonic() + 10
-            while http_req(port, "GET", "/healthz")[0] != 200:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("/healthz is not 200 on %d" % port)
-                time.sleep(0.1)
+        for n, port in enumerate(ctx.ports):
+            wait_healthy(port, procs[n])
         # The probe's trigger must not wait for the lease: one replica leads before the load.
         deadline = time.monotonic() + 10
         while not any(pd_metrics(p).get("st2_pagerduty_spool_leader") == 1 for p in ctx.ports):

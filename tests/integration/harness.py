@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -54,6 +55,14 @@ def run(*args, env=None, timeout=120, **kw):
     """Runs the binary with ARGS in a clean environment -> CompletedProcess (text)."""
     return subprocess.run([require_bin(), *args], capture_output=True, text=True,
                           timeout=timeout, env=env if env is not None else clean_env(), **kw)
+
+
+def free_port():
+    """A loopback port nothing listens on now (bound, then closed), for what cannot
+    bind port 0 itself and say which it got (redis-server), or to be refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def sign(body, secret=SECRET):
@@ -160,9 +169,10 @@ class Daemon:
         self.log_offset = self.log.tell()
         self.proc = subprocess.Popen([require_bin(), "serve", "-c", self.config_path],
                                      stdout=self.log, stderr=self.log, preexec_fn=preexec_fn)
-        if not wait:
-            return self
+        return self.wait_listening(timeout) if wait else self
 
+    def wait_listening(self, timeout=20):
+        """Waits for this start's listening line; self.port is the port it names."""
         def port():
             if self.proc.poll() is not None:
                 raise AssertionError("serve exited %d:\n%s" % (self.proc.returncode, self.logs()))

@@ -164,6 +164,37 @@ def rest_error(status, message, code, errors=None):
     return status, body
 
 
+def page_args(q):
+    """limit and offset of a paged GET as PagerDuty takes them (limit default 25, at
+    most 100): (limit, offset, None), or (None, None, the 400 answer)."""
+    try:
+        limit = min(int(q.get("limit", PAGE_DEFAULT)), PAGE_MAX)
+        offset = int(q.get("offset", 0))
+    except ValueError:
+        return None, None, rest_error(400, "Invalid Input Provided", 2001,
+                                      ["limit/offset not integers"])
+    if limit < 1 or offset < 0:
+        return None, None, rest_error(400, "Invalid Input Provided", 2001,
+                                      ["limit/offset out of range"])
+    return limit, offset, None
+
+
+def offset_page(name, items, q):
+    """(status, body) of a GET of the list items under name, offset-paged as PagerDuty
+    pages it: a copy of the page, more, total only with total=true, 400 code 2002 past
+    offset+limit 10,000."""
+    limit, offset, refused = page_args(q)
+    if refused:
+        return refused
+    if offset + limit > OFFSET_CEILING:
+        return rest_error(400, "Arguments Caused Error", 2002,
+                          ["Offset+limit exceeds maximum allowed value of 10000."])
+    page = copy.deepcopy(items[offset:offset + limit])
+    return 200, {name: page, "limit": limit, "offset": offset,
+                 "more": offset + len(page) < len(items),
+                 "total": len(items) if q.get("total") == "true" else None}
+
+
 class _Handler(StandInHandler):
     server_version = "pd-standin"
 
@@ -418,36 +449,22 @@ class PdStandIn(StandIn):
                 return True
         return False
 
-    def _items(self, name, start, stop):
-        """(copy of items[start:stop], total); an unseeded collection has two items."""
+    def _list(self, name, q):
+        """GET of a collection, paged as PagerDuty pages it; an unseeded one has two items."""
         with self._lock:
             if name not in self._collections:
                 self._collections[name] = [self._make_item(name, i, {}) for i in range(2)]
             items = self._collections[name]
-            return copy.deepcopy(items[start:stop]), len(items)
-
-    def _list(self, name, q):
-        """GET of a collection, paged as PagerDuty pages it."""
-        try:
-            limit = min(int(q.get("limit", PAGE_DEFAULT)), PAGE_MAX)
-            offset = int(q.get("offset", 0))
-        except ValueError:
-            return rest_error(400, "Invalid Input Provided", 2001, ["limit/offset not integers"])
-        if limit < 1 or offset < 0:
-            return rest_error(400, "Invalid Input Provided", 2001, ["limit/offset out of range"])
-        if name in self.cursor_collections:
+            if name not in self.cursor_collections:
+                return offset_page(name, items, q)
+            limit, _, refused = page_args(q)
+            if refused:
+                return refused
             start = int(q["cursor"][1:]) if q.get("cursor", "").startswith("c") else 0
-            page, total = self._items(name, start, start + limit)
+            page = copy.deepcopy(items[start:start + limit])
             nxt = start + len(page)
             return 200, {name: page, "limit": limit,
-                         "next_cursor": "c%d" % nxt if nxt < total else None}
-        if offset + limit > OFFSET_CEILING:
-            return rest_error(400, "Arguments Caused Error", 2002,
-                              ["Offset+limit exceeds maximum allowed value of 10000."])
-        page, total = self._items(name, offset, offset + limit)
-        return 200, {name: page, "limit": limit, "offset": offset,
-                     "more": offset + len(page) < total,
-                     "total": total if q.get("total") == "true" else None}
+                         "next_cursor": "c%d" % nxt if nxt < len(items) else None}
 
     def _log_entries_list(self, query):
         """GET /log_entries: see the module's docstring."""
@@ -455,14 +472,6 @@ class PdStandIn(StandIn):
         multi = {}
         for k, v in query:
             multi.setdefault(k, []).append(v)
-        try:
-            limit = min(int(q.get("limit", PAGE_DEFAULT)), PAGE_MAX)
-            offset = int(q.get("offset", 0))
-        except ValueError:
-            return rest_error(400, "Invalid Input Provided", 2001, ["limit/offset not integers"])
-        if offset + limit > OFFSET_CEILING:
-            return rest_error(400, "Arguments Caused Error", 2002,
-                              ["Offset+limit exceeds maximum allowed value of 10000."])
         until = parse_iso(q["until"]) if "until" in q else datetime.datetime.now().timestamp()
         since = parse_iso(q["since"]) if "since" in q else until - 30 * 86400
         if since is None or until is None:
@@ -478,28 +487,20 @@ class PdStandIn(StandIn):
                                                          "resolve_log_entry"))]
             # Newest first; within a second, reversed ids: not the order asked for.
             chosen.sort(key=lambda x: (x[0], x[1]["id"]), reverse=True)
-            page = copy.deepcopy([e for _, e in chosen[offset:offset + limit]])
-            if "incidents" in multi.get("include[]", []):
-                for e in page:
+            status, answer = offset_page("log_entries", [e for _, e in chosen], q)
+            if status == 200 and "incidents" in multi.get("include[]", []):
+                for e in answer["log_entries"]:
                     inc = self._incidents.get(e["incident"]["id"])
                     if inc is not None:
                         e["incident"] = copy.deepcopy(inc)
-            total = len(chosen)
-        return 200, {"log_entries": page, "limit": limit, "offset": offset,
-                     "more": offset + len(page) < total,
-                     "total": total if q.get("total") == "true" else None}
+        return status, answer
 
     def _webhook_subscriptions(self, method, segs, q):
         """List, get and enable webhook subscriptions."""
         with self._lock:
             if len(segs) == 1 and method == "GET":
-                subs = copy.deepcopy(list(self._subscriptions.values()))
-                limit = min(int(q.get("limit", PAGE_DEFAULT)), PAGE_MAX)
-                offset = int(q.get("offset", 0))
-                page = subs[offset:offset + limit]
-                return 200, {"webhook_subscriptions": page, "limit": limit, "offset": offset,
-                             "more": offset + len(page) < len(subs),
-                             "total": len(subs) if q.get("total") == "true" else None}
+                return offset_page("webhook_subscriptions", list(self._subscriptions.values()),
+                                   q)
             sub = self._subscriptions.get(segs[1]) if len(segs) > 1 else None
             if sub is None:
                 return rest_error(404, "Not Found", 2100)

@@ -48,14 +48,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from harness import SHARED, SOURCE, clean_env, require_bin, run
+from standin_http import StandIn
 
 SPECS = os.path.join(SHARED, "specs", "pagerduty")
 IN_CI = os.environ.get("CI") == "true"
@@ -159,50 +158,45 @@ def request(url, method="GET", headers=None, body=None):
         return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
 
 
-class DisablingProxy:
+class DisablingProxy(StandIn):
     """Passes requests to Prism; GET /webhook_subscriptions/{id} comes back disabled."""
 
+    thread_name = "disabling-proxy"
+
     def __init__(self, upstream_port):
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        super().__init__()
+        self.upstream_port = upstream_port
 
-            def log_message(self, fmt, *args):
-                pass
-
-            def forward(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                conn.request(self.command, self.path, body=body, headers=headers)
-                r = conn.getresponse()
-                data = r.read()
-                conn.close()
-                path = self.path.split("?")[0]
-                if (self.command == "GET" and r.status == 200
-                        and re.match(r"^/webhook_subscriptions/[^/]+$", path)):
-                    doc = json.loads(data)
-                    doc["webhook_subscription"]["delivery_method"]["temporarily_disabled"] = True
-                    data = json.dumps(doc).encode()
-                self.send_response(r.status)
-                for k, v in r.getheaders():
-                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = forward
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+    def start(self):
+        self._server, self._thread = self._listen()
+        self._thread.start()
+        return self
 
     def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self._close(self._server, self._thread)
+
+    def _handle(self, h, method):
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(length) if length else None
+        conn = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=60)
+        headers = {k: v for k, v in h.headers.items() if k.lower() != "host"}
+        conn.request(method, h.path, body=body, headers=headers)
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        path = h.path.split("?")[0]
+        if (method == "GET" and r.status == 200
+                and re.match(r"^/webhook_subscriptions/[^/]+$", path)):
+            doc = json.loads(data)
+            doc["webhook_subscription"]["delivery_method"]["temporarily_disabled"] = True
+            data = json.dumps(doc).encode()
+        h.send_response(r.status)
+        for k, v in r.getheaders():
+            if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                h.send_header(k, v)
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
 
 
 def rest_headers(**extra):
@@ -373,8 +367,8 @@ class TestConformance(unittest.TestCase):
         """Runs one action against Prism -> (process, REST violations+requests)."""
         env = clean_env(ST2_PAGERDUTY_CONFIG=self.config)
         offsets = [(p, p.offset()) for p in self.prisms]
-        argv = ["st2-pagerduty", "run", action["name"]] + list(action.get("example") or [])
-        proc = run(*argv[1:], env=env, cwd=self.work)
+        argv = ["run", action["name"]] + list(action.get("example") or [])
+        proc = run(*argv, env=env, cwd=self.work)
         violations, requests = [], 0
         for p, off in offsets:
             p.settle()
@@ -401,7 +395,7 @@ class TestConformance(unittest.TestCase):
                     continue
                 argv, proc, violations, requests = self.run_action(action)
                 what = "%s\n  exit %d\n  stdout: %s\n  stderr: %s\n  violations: %s" % (
-                    " ".join(argv[1:]), proc.returncode, proc.stdout[:500], proc.stderr[-1500:],
+                    " ".join(argv), proc.returncode, proc.stdout[:500], proc.stderr[-1500:],
                     violations)
                 self.assertEqual(violations, [], "Prism rejected the request: " + what)
                 self.assertGreater(requests, 0, "no request reached Prism: " + what)
@@ -486,7 +480,7 @@ class TestConformance(unittest.TestCase):
 
     def test_watchdog_conforms(self):
         """serve's watchdog: get one, list, enable; and its polls, all as the spec allows."""
-        proxy = DisablingProxy(self.rest.port)
+        proxy = DisablingProxy(self.rest.port).start()
         try:
             sub = self.rest_spec_example_subscription()
             config = self.sensor_config("watch-id", "http://127.0.0.1:%d" % proxy.port,

@@ -301,8 +301,7 @@ class HardeningTest(DaemonCase):
         self.assertIsNone(d.proc.poll(), "serve died of an early SIGHUP:\n" + d.logs())
         self.assertGreater(sent, 0)
         wait_for(lambda: "reloaded" in d.logs(), what="a SIGHUP handled as a reload")
-        m = re.search(r"listening address=\S+ port=(\d+)", d.logs())
-        d.port = int(m.group(1))
+        d.wait_listening()
         self.assert_serves(d)
 
 

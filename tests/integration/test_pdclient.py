@@ -13,11 +13,10 @@ The binary is found by harness.py (PD_BIN, set by ctest).
 import json
 import os
 import shutil
-import socket
 import tempfile
 import unittest
 
-from harness import clean_env, run
+from harness import clean_env, free_port, run
 from pd_standin import PdStandIn
 
 API_KEY = "pdclient-secret-api-key"
@@ -28,15 +27,6 @@ FROM = "oncall@example.com"
 # (and PD_ERR_TIMEOUT).
 EXIT_VALIDATION, EXIT_REJECTED, EXIT_NETWORK = 4, 5, 6
 VENDOR = "application/vnd.pagerduty+json;version=2"
-
-
-def free_port():
-    """A loopback port nothing listens on (bound, then closed)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class TestPdClient(unittest.TestCase):

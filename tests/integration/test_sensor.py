@@ -19,7 +19,7 @@ import sqlite3
 import time
 import unittest
 
-from harness import API_KEY, DaemonCase, make_event, run, wait_for
+from harness import API_KEY, DaemonCase, incident_of, make_event, run, wait_for
 from pd_standin import PdStandIn, incident, iso, log_entry, parse_iso, subscription
 from st2_standin import St2StandIn
 
@@ -310,7 +310,6 @@ class PollTest(SensorTest):
         self.assertEqual(d.stop(timeout=60), 0)
         self.assertLess(time.monotonic() - t0, 20, "the sensor held the stop up")
         self.pd.stop()  # ends the stand-in's sleeping answer
-        self.pd = PdStandIn(api_key=PD_KEY).start()
 
     def test_service_filter_is_applied_here(self):
         """PagerDuty's /log_entries has no service filter: service_ids is applied locally."""
@@ -418,9 +417,7 @@ class BackfillTest(SensorTest):
         for t in self.st2.triggers():
             p = t["payload"]
             at = int(parse_iso(p["occurred_at"]))
-            key = (p["data"].get("incident", {}).get("id") or p["data"]["id"], p["event_type"],
-                   at)
-            got[key] += 1
+            got[(incident_of(t), p["event_type"], at)] += 1
             sources[p["event_id"]] = p["source"]
         self.assertEqual(got, {
             ("PX1", "incident.triggered", now - 400): 1,
