@@ -142,18 +142,6 @@ action_param_schema(const struct action *act, const struct action_param *p)
 	return out;
 }
 
-/* An example as a JSON array of strings. */
-static json_t *
-action_example_json(const struct action *act)
-{
-	json_t *a = json_array();
-	const char *const *e;
-
-	for (e = act->example; e != NULL && *e != NULL; e++)
-		json_array_append_new(a, json_string(*e));
-	return a;
-}
-
 /* The `actions --json` entry of an action. */
 json_t *
 action_describe(const struct action *act)
@@ -185,7 +173,8 @@ action_describe(const struct action *act)
 	}
 	json_object_set_new(o, "parameters", params);
 	json_object_set_new(o, "one_of", act->one_of ? schema_strings(act->one_of) : json_null());
-	json_object_set_new(o, "example", action_example_json(act));
+	json_object_set_new(o, "example",
+	                    act->example != NULL ? schema_strings(act->example) : json_array());
 	return o;
 }
 

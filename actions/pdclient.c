@@ -47,7 +47,6 @@
  * retries ends, and the call returns PD_ERR_SHUTTING_DOWN.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>

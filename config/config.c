@@ -572,8 +572,8 @@ static void
 config_cross_check(struct config_load *ld)
 {
 	const struct config_entry *token = config_find("st2.auth_token");
-
 	const struct config_entry *cap = config_find("webhook.max_unverified_bytes");
+	long need = ld->cfg->webhook_max_body_bytes + CONFIG_MAX_HEADER_BYTES;
 
 	if (ld->cfg->st2_api_key != NULL && ld->cfg->st2_auth_token != NULL)
 		config_problem(ld, ld->lines[token - config_table], token->name,
@@ -583,17 +583,15 @@ config_cross_check(struct config_load *ld)
 	 * could never pass: the default grows to fit, a value set too low is
 	 * an error.
 	 */
-	if (ld->cfg->webhook_max_unverified_bytes <
-	        ld->cfg->webhook_max_body_bytes + CONFIG_MAX_HEADER_BYTES &&
-	    ld->lines[cap - config_table] == 0)
-		ld->cfg->webhook_max_unverified_bytes =
-		    ld->cfg->webhook_max_body_bytes + CONFIG_MAX_HEADER_BYTES;
-	if (ld->cfg->webhook_max_unverified_bytes <
-	    ld->cfg->webhook_max_body_bytes + CONFIG_MAX_HEADER_BYTES)
-		config_problem(ld, ld->lines[cap - config_table], cap->name,
-		               "%ld is less than webhook.max_body_bytes + %d of headers (%ld)",
-		               ld->cfg->webhook_max_unverified_bytes, CONFIG_MAX_HEADER_BYTES,
-		               ld->cfg->webhook_max_body_bytes + CONFIG_MAX_HEADER_BYTES);
+	if (ld->cfg->webhook_max_unverified_bytes < need) {
+		if (ld->lines[cap - config_table] == 0)
+			ld->cfg->webhook_max_unverified_bytes = need;
+		else
+			config_problem(
+			    ld, ld->lines[cap - config_table], cap->name,
+			    "%ld is less than webhook.max_body_bytes + %d of headers (%ld)",
+			    ld->cfg->webhook_max_unverified_bytes, CONFIG_MAX_HEADER_BYTES, need);
+	}
 }
 
 /*
