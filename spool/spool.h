@@ -206,6 +206,7 @@ enum pd_err sqlite_spool_open(const char *path, enum durability, long max_events
 /* spool/sqlite_schema.c: spool.db for everything that opens it */
 #define SPOOL_DB_BUSY_MS 5000 /* a connection waits this long for another's write lock */
 struct sqlite3;
+struct sqlite3_stmt;
 int sqlite_db_connect(const char *dbpath, int create, struct sqlite3 **db); /* -1: logged */
 const char *sqlite_db_sync_sql(enum durability);
 int sqlite_db_setup(struct sqlite3 *, const char *dbpath, enum durability);
@@ -213,6 +214,7 @@ int sqlite_db_repair(struct sqlite3 *, const char *dbpath);
 int sqlite_db_version(struct sqlite3 *, const char *dbpath); /* -1: logged */
 int sqlite_db_exec(struct sqlite3 *, const char *dbpath, const char *sql);
 int sqlite_db_int(struct sqlite3 *, const char *dbpath, const char *sql, int64_t *out);
+char *sqlite_db_text(struct sqlite3_stmt *, int col); /* a copy; NULL for SQL NULL */
 
 /* spool/redis.c, redis_admin.c: the Redis backend (several replicas share one spool) */
 extern const struct spool_backend spool_redis;

@@ -264,15 +264,6 @@ sqlite_spool_meta_set(void *self, const char *key, const char *value, spool_comm
 	sqlite_queue_op(self, spool_op_meta(key, value, cb, arg));
 }
 
-/* Copies a text column, NULL for SQL NULL. */
-static char *
-sqlite_column_str(sqlite3_stmt *st, int i)
-{
-	const unsigned char *v = sqlite3_column_text(st, i);
-
-	return v == NULL ? NULL : xstrndup((const char *)v, (size_t)sqlite3_column_bytes(st, i));
-}
-
 /* Reads pending events after a seq through the read connection. */
 static size_t
 sqlite_spool_fetch(void *self, int64_t after, size_t max, struct spool_event ***out)
@@ -292,20 +283,20 @@ sqlite_spool_fetch(void *self, int64_t after, size_t max, struct spool_event ***
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ev = xcalloc(1, sizeof *ev);
 		ev->seq = sqlite3_column_int64(st, 0);
-		ev->event_id = sqlite_column_str(st, 1);
-		ev->webhook_id = sqlite_column_str(st, 2);
-		ev->event_type = sqlite_column_str(st, 3);
-		ev->trigger = sqlite_column_str(st, 4);
-		ev->order_key = sqlite_column_str(st, 5);
-		ev->payload = sqlite_column_str(st, 6);
+		ev->event_id = sqlite_db_text(st, 1);
+		ev->webhook_id = sqlite_db_text(st, 2);
+		ev->event_type = sqlite_db_text(st, 3);
+		ev->trigger = sqlite_db_text(st, 4);
+		ev->order_key = sqlite_db_text(st, 5);
+		ev->payload = sqlite_db_text(st, 6);
 		ev->payload_len = ev->payload != NULL ? strlen(ev->payload) : 0;
 		ev->received_ms = sqlite3_column_int64(st, 7);
 		ev->state = sqlite3_column_int(st, 8);
 		ev->attempts = sqlite3_column_int(st, 9);
 		ev->next_attempt_ms = sqlite3_column_int64(st, 10);
 		ev->delivered_ms = sqlite3_column_int64(st, 11);
-		ev->last_error = sqlite_column_str(st, 12);
-		ev->dead_reason = sqlite_column_str(st, 13);
+		ev->last_error = sqlite_db_text(st, 12);
+		ev->dead_reason = sqlite_db_text(st, 13);
 		v = xreallocarray(v, n + 1, sizeof *v);
 		v[n++] = ev;
 	}
@@ -330,7 +321,7 @@ sqlite_spool_meta_get(void *self, const char *key)
 	pthread_mutex_lock(&s->rmu);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		v = sqlite_column_str(st, 0);
+		v = sqlite_db_text(st, 0);
 	else if (rc != SQLITE_DONE)
 		log_error("spool: %s: reading %s: %s", s->dbpath, key, sqlite3_errmsg(s->rdb));
 	sqlite3_reset(st);

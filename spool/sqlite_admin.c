@@ -42,15 +42,6 @@ static void sqlite_admin_close(void *);
 	"attempts, next_attempt_ms, delivered_ms, dead_ms, last_error, dead_reason, source, "      \
 	"transition"
 
-/* A text column, copied; NULL for SQL NULL. */
-static char *
-sqlite_admin_text(sqlite3_stmt *st, int i)
-{
-	const unsigned char *v = sqlite3_column_text(st, i);
-
-	return v == NULL ? NULL : xstrndup((const char *)v, (size_t)sqlite3_column_bytes(st, i));
-}
-
 /* The current row of a record query; the payload when the query has it as column 16. */
 static struct spool_event *
 sqlite_admin_record(sqlite3_stmt *st, int with_payload)
@@ -59,25 +50,25 @@ sqlite_admin_record(sqlite3_stmt *st, int with_payload)
 	char *source;
 
 	ev->seq = sqlite3_column_int64(st, 0);
-	ev->event_id = sqlite_admin_text(st, 1);
-	ev->webhook_id = sqlite_admin_text(st, 2);
-	ev->event_type = sqlite_admin_text(st, 3);
-	ev->trigger = sqlite_admin_text(st, 4);
-	ev->order_key = sqlite_admin_text(st, 5);
+	ev->event_id = sqlite_db_text(st, 1);
+	ev->webhook_id = sqlite_db_text(st, 2);
+	ev->event_type = sqlite_db_text(st, 3);
+	ev->trigger = sqlite_db_text(st, 4);
+	ev->order_key = sqlite_db_text(st, 5);
 	ev->state = sqlite3_column_int(st, 6);
 	ev->received_ms = sqlite3_column_int64(st, 7);
 	ev->attempts = sqlite3_column_int(st, 8);
 	ev->next_attempt_ms = sqlite3_column_int64(st, 9);
 	ev->delivered_ms = sqlite3_column_int64(st, 10);
 	ev->dead_ms = sqlite3_column_int64(st, 11);
-	ev->last_error = sqlite_admin_text(st, 12);
-	ev->dead_reason = sqlite_admin_text(st, 13);
-	source = sqlite_admin_text(st, 14);
+	ev->last_error = sqlite_db_text(st, 12);
+	ev->dead_reason = sqlite_db_text(st, 13);
+	source = sqlite_db_text(st, 14);
 	ev->polled = source == NULL ? -1 : strcmp(source, "poll") == 0;
 	free(source);
-	ev->transition = sqlite_admin_text(st, 15);
+	ev->transition = sqlite_db_text(st, 15);
 	if (with_payload) {
-		ev->payload = sqlite_admin_text(st, 16);
+		ev->payload = sqlite_db_text(st, 16);
 		ev->payload_len = ev->payload != NULL ? strlen(ev->payload) : 0;
 	}
 	return ev;
@@ -289,7 +280,7 @@ sqlite_admin_status(void *arg, int64_t now, struct spool_status *out)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		out->reasons = xreallocarray(out->reasons, out->nreasons + 1, sizeof *out->reasons);
 		r = &out->reasons[out->nreasons++];
-		r->reason = sqlite_admin_text(st, 0);
+		r->reason = sqlite_db_text(st, 0);
 		r->count = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);

@@ -193,6 +193,15 @@ sqlite_db_int(sqlite3 *db, const char *dbpath, const char *sql, int64_t *out)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* A text column of the current row, copied: the daemon's reads and the CLI's alike. */
+char *
+sqlite_db_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	return v == NULL ? NULL : xstrndup((const char *)v, (size_t)sqlite3_column_bytes(st, col));
+}
+
 /*
  * The writer's connection at open: WAL mode, the synchronous level
  * durability asks for, and the schema, created when the database is new
