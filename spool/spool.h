@@ -215,6 +215,9 @@ int sqlite_db_version(struct sqlite3 *, const char *dbpath); /* -1: logged */
 int sqlite_db_exec(struct sqlite3 *, const char *dbpath, const char *sql);
 int sqlite_db_int(struct sqlite3 *, const char *dbpath, const char *sql, int64_t *out);
 char *sqlite_db_text(struct sqlite3_stmt *, int col); /* a copy; NULL for SQL NULL */
+/* Prepares sql[0..n) into out[] once, to be reused; -1 logged. */
+int sqlite_db_prepare(struct sqlite3 *, const char *dbpath, const char *const *sql, int n,
+                      struct sqlite3_stmt **out);
 
 /* spool/redis.c, redis_admin.c: the Redis backend (several replicas share one spool) */
 extern const struct spool_backend spool_redis;

@@ -68,22 +68,6 @@ static const char *const sqlite_rsql[RS_MAX] = {
     [RS_META] = "SELECT value FROM meta WHERE key = ?1",
 };
 
-/* Prepares the reader's statements once: they are reused on every fetch. */
-static int
-sqlite_prepare_readers(struct sqlite_spool *s)
-{
-	int i;
-
-	for (i = 0; i < RS_MAX; i++) {
-		if (sqlite3_prepare_v3(s->rdb, sqlite_rsql[i], -1, SQLITE_PREPARE_PERSISTENT,
-		                       &s->rs[i], NULL) != SQLITE_OK) {
-			log_error("spool: %s: %s", s->dbpath, sqlite3_errmsg(s->rdb));
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* Frees everything sqlite_spool_open may have built. */
 static void
 sqlite_destroy(struct sqlite_spool *s)
@@ -155,7 +139,8 @@ sqlite_spool_open(const char *path, enum durability durability, long max_events,
 	    sqlite_db_setup(s->wdb, s->dbpath, s->durability) != 0 ||
 	    sqlite_db_repair(s->wdb, s->dbpath) != 0 ||
 	    sqlite_db_connect(s->dbpath, 1, &s->rdb) != 0 || sqlite_writer_prepare(s) != 0 ||
-	    sqlite_prepare_readers(s) != 0 || sqlite_recount(s) != 0)
+	    sqlite_db_prepare(s->rdb, s->dbpath, sqlite_rsql, RS_MAX, s->rs) != 0 ||
+	    sqlite_recount(s) != 0)
 		goto fail;
 	log_debug("spool: opened %s: %lld pending, %lld dead, %lld delivered", s->dbpath,
 	          (long long)s->pending, (long long)s->dead, (long long)s->delivered);

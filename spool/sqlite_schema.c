@@ -202,6 +202,22 @@ sqlite_db_text(sqlite3_stmt *st, int col)
 	return v == NULL ? NULL : xstrndup((const char *)v, (size_t)sqlite3_column_bytes(st, col));
 }
 
+int
+sqlite_db_prepare(sqlite3 *db, const char *dbpath, const char *const *sql, int n,
+                  sqlite3_stmt **out)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &out[i], NULL) !=
+		    SQLITE_OK) {
+			log_error("spool: %s: %s", dbpath, sqlite3_errmsg(db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
  * The writer's connection at open: WAL mode, the synchronous level
  * durability asks for, and the schema, created when the database is new
