@@ -114,7 +114,7 @@ spool_start(struct spool *s, struct event_base *base, spool_notify_cb *notify, v
 	h->loop = base;
 	h->notify = notify;
 	h->notify_arg = arg;
-	if ((err = s->b->start(s->impl, base, notify, arg)) == PD_OK)
+	if ((err = s->b->start(s->impl)) == PD_OK)
 		h->started = 1;
 	return err;
 }

@@ -173,7 +173,7 @@ struct spool_admin_backend {
 struct spool_backend {
 	const char *name; /* spool.backend's value */
 	enum pd_err (*open)(const struct pd_config *, void **);
-	enum pd_err (*start)(void *, struct event_base *, spool_notify_cb *, void *);
+	enum pd_err (*start)(void *); /* where results go is in the spool's base (backend.h) */
 	void (*close)(void *);
 	enum pd_err (*submit)(void *, struct spool_event *, spool_commit_cb *, void *);
 	void (*delivered)(void *, int64_t seq);

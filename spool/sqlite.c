@@ -152,14 +152,14 @@ fail:
 	return PD_ERR_SPOOL_IO;
 }
 
-/* Starts the writer thread; results come back on base's loop. */
+/* Starts the writer thread; results come back on the base's loop. */
 static enum pd_err
-sqlite_spool_start(void *self, struct event_base *base, spool_notify_cb *notify, void *arg)
+sqlite_spool_start(void *self)
 {
 	struct sqlite_spool *s = self;
 	int rc;
 
-	s->done_ev = event_new(base, -1, 0, sqlite_done_cb, s);
+	s->done_ev = event_new(s->head.loop, -1, 0, sqlite_done_cb, s);
 	if (s->done_ev == NULL)
 		fatal("spool: event_new failed");
 	sqlite_start_checkpointer(s);
