@@ -26,7 +26,6 @@
 
 #define REDIS_ADMIN_TIMEOUT_MS 5000
 #define REDIS_ADMIN_CHUNK      500 /* hashes read per pipelined round trip */
-#define REDIS_ADMIN_DAY_MS     86400000LL
 
 struct redis_admin {
 	struct redis_target t;
@@ -165,7 +164,7 @@ redis_admin_status(void *arg, int64_t now, struct spool_status *out)
 
 	memset(out, 0, sizeof *out);
 	out->size_bytes = -1; /* Redis's memory is shared: no size of the spool's own */
-	snprintf(since, sizeof since, "%lld", (long long)(now - REDIS_ADMIN_DAY_MS));
+	snprintf(since, sizeof since, "%lld", (long long)(now - SPOOL_STATUS_DAY_MS));
 	r = redis_call_script(a->c, REDIS_STATS, 2, argv, NULL);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 5)
 		return redis_admin_fail(a, r);

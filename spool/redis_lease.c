@@ -50,7 +50,6 @@
 #define REDIS_STATS_MS        1000 /* counters for /metrics and the capacity check */
 #define REDIS_PRUNE_MS        10000
 #define REDIS_PRUNE_BATCH     1000
-#define REDIS_DAY_MS          86400000LL
 
 /* Runs a script on the background connection; NULL (connection dropped) on failure. */
 static redisReply *
@@ -190,7 +189,7 @@ redis_refresh(struct redis_spool *s)
 	char *key;
 	int write_ok;
 
-	snprintf(since, sizeof since, "%lld", (long long)(now_ms() - REDIS_DAY_MS));
+	snprintf(since, sizeof since, "%lld", (long long)(now_ms() - SPOOL_STATUS_DAY_MS));
 	if ((r = redis_bc_script(s, REDIS_STATS, 2, argv)) == NULL)
 		return;
 	pthread_mutex_lock(&s->mu);

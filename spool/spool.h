@@ -135,6 +135,7 @@ struct spool_filter {
 	int states;           /* list: 1 << enum spool_state, or'ed */
 	long limit;           /* list: at most this many; 0: all */
 };
+#define SPOOL_STATUS_DAY_MS 86400000LL /* delivered_24h: delivered this long before now */
 struct spool_status {
 	int64_t pending, oldest_pending_ms, delivered_24h, dead, size_bytes;
 	struct spool_reason {

@@ -26,8 +26,6 @@
 
 #include "st2pd.h"
 
-#define SPOOL_ADMIN_DAY_MS 86400000LL
-
 struct sqlite_admin {
 	char *dir;
 	char *dbpath;
@@ -263,7 +261,7 @@ sqlite_admin_status(void *arg, int64_t now, struct spool_status *out)
 	        "(SELECT count(*) FROM events WHERE state = 2)",
 	        -1, &st, NULL) != SQLITE_OK)
 		return sqlite_admin_fail(a);
-	sqlite3_bind_int64(st, 1, now - SPOOL_ADMIN_DAY_MS);
+	sqlite3_bind_int64(st, 1, now - SPOOL_STATUS_DAY_MS);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		out->pending = sqlite3_column_int64(st, 0);
 		out->oldest_pending_ms = sqlite3_column_int64(st, 1);
