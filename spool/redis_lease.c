@@ -318,10 +318,8 @@ redis_thread(void *arg)
 			poll_due = now + REDIS_POLL_MS;
 		}
 		if (now >= prune_due && redis_is_leader(s)) {
-			batch = spool_op_prune(now_ms());
-			pthread_mutex_lock(&s->mu);
-			oplist_add(&s->outcomes, batch);
-			pthread_mutex_unlock(&s->mu);
+			/* Queued as the forwarder's outcomes are, and written with them. */
+			spool_base_prune(s, now_ms());
 			prune_due = now + REDIS_PRUNE_MS;
 		}
 	}
