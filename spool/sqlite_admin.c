@@ -132,30 +132,6 @@ sqlite_admin_fail(struct sqlite_admin *a)
 	return PD_ERR_IO;
 }
 
-/* The filters of a selection, as the conditions the WHERE clause adds. */
-static const struct {
-	const char *clause;
-	size_t field; /* the member of struct spool_filter it needs set */
-} sqlite_admin_conds[] = {
-    {"order_key = 'incident:' || :incident", offsetof(struct spool_filter, incident)},
-    {"event_type = :type", offsetof(struct spool_filter, type)},
-    {"received_ms < :older", offsetof(struct spool_filter, older_ms)},
-    {"received_ms >= :newer", offsetof(struct spool_filter, newer_ms)},
-    {"event_id IN (SELECT value FROM json_each(:ids))", offsetof(struct spool_filter, ids)},
-};
-
-/* Whether a filter member (a pointer or a time) is set. */
-static int
-sqlite_admin_set(const struct spool_filter *f, size_t field)
-{
-	const char *base = (const char *)f + field;
-
-	if (field == offsetof(struct spool_filter, older_ms) ||
-	    field == offsetof(struct spool_filter, newer_ms))
-		return *(const int64_t *)(const void *)base != 0;
-	return *(const void *const *)(const void *)base != NULL;
-}
-
 /* Binds what the selection's conditions use. */
 static void
 sqlite_admin_bind(sqlite3_stmt *st, const struct spool_filter *f)
@@ -191,6 +167,17 @@ static sqlite3_stmt *
 sqlite_admin_select(struct sqlite_admin *a, const char *head, int states,
                     const struct spool_filter *f, const char *tail)
 {
+	/* The filters of the selection, as the conditions the WHERE clause adds if set. */
+	const struct {
+		const char *clause;
+		int set;
+	} conds[] = {
+	    {"order_key = 'incident:' || :incident", f->incident != NULL},
+	    {"event_type = :type", f->type != NULL},
+	    {"received_ms < :older", f->older_ms != 0},
+	    {"received_ms >= :newer", f->newer_ms != 0},
+	    {"event_id IN (SELECT value FROM json_each(:ids))", f->ids != NULL},
+	};
 	sqlite3_stmt *st = NULL;
 	char *where = NULL, *t;
 	size_t i;
@@ -207,16 +194,15 @@ sqlite_admin_select(struct sqlite_admin *a, const char *head, int states,
 	t = xasprintf("%s)", where != NULL ? where : "state IN (");
 	free(where);
 	where = t;
-	for (i = 0; f != NULL && i < sizeof sqlite_admin_conds / sizeof sqlite_admin_conds[0];
-	     i++) {
-		if (!sqlite_admin_set(f, sqlite_admin_conds[i].field))
+	for (i = 0; i < sizeof conds / sizeof conds[0]; i++) {
+		if (!conds[i].set)
 			continue;
-		t = xasprintf("%s AND %s", where, sqlite_admin_conds[i].clause);
+		t = xasprintf("%s AND %s", where, conds[i].clause);
 		free(where);
 		where = t;
 	}
 	t = xasprintf("%s WHERE %s %s", head, where, tail);
-	if (sqlite3_prepare_v2(a->db, t, -1, &st, NULL) == SQLITE_OK && f != NULL)
+	if (sqlite3_prepare_v2(a->db, t, -1, &st, NULL) == SQLITE_OK)
 		sqlite_admin_bind(st, f);
 	free(where);
 	free(t);
