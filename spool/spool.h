@@ -52,7 +52,7 @@ struct spool_event {
 void spool_event_free(struct spool_event *);
 
 #define SPOOL_KEEP_DELIVERED_MS (7 * 86400000LL) /* dedup horizon, > PagerDuty's 48 h */
-/* Where a twin's record says why it was not sent (sqlite.c's DESIGN), by the twin's source. */
+/* Where a twin's record says why it was not sent (sqlite_writer.c's DESIGN), by its source. */
 #define SPOOL_TWIN_OF_WEBHOOK "not sent: a webhook brought the same transition"
 #define SPOOL_TWIN_OF_POLL    "not sent: the poller brought the same transition"
 enum spool_backend_id { SPOOL_BACKEND_SQLITE = 0, SPOOL_BACKEND_REDIS };

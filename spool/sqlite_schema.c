@@ -1,6 +1,6 @@
 /*
- * schema.c: spool.db itself, for everything that opens it (the daemon's
- * spool, spool/admin.c behind the spool CLI): the tables and their
+ * sqlite_schema.c: spool.db itself, for everything that opens it (the
+ * daemon's spool, spool/sqlite_admin.c behind the spool CLI): the tables and their
  * indexes, the migrations from every older version, the repair run at
  * open, and the settings every connection shares.
  *
@@ -9,12 +9,12 @@
  * Two tables hold the events: events, one small row per event with its
  * state, and payloads, the trigger payload under the same seq (apart, an
  * update of an event's state rewrites a fraction of a page, not its 2 KB
- * payload: spool.c). SQL triggers keep payloads in step with events (a
+ * payload: sqlite.c). SQL triggers keep payloads in step with events (a
  * changed seq, a deleted row), so whoever moves or deletes events need not
  * know about payloads. meta holds named values (the sensor's cursor).
  * Partial indexes serve the queries of each state: pending by seq (the
  * forwarder), delivered by time (pruning) and by order key (the repair),
- * dead by seq (the CLI), and the transition key (spool.c's twins).
+ * dead by seq (the CLI), and the transition key (sqlite_writer.c's twins).
  *
  * PRAGMA user_version is the schema version. A new database is created at
  * SPOOL_SCHEMA_VERSION under the write lock (another process may be
@@ -87,7 +87,7 @@ static const char spool_migrate_v4[] = "ALTER TABLE events ADD COLUMN transition
                                        "ALTER TABLE events ADD COLUMN source TEXT;" SPOOL_SCHEMA_V5;
 
 /*
- * The repair of the DESIGN comment: pending events older than a delivered
+ * The repair of sqlite_writer.c's DESIGN: pending events older than a delivered
  * one of their order key were delivered, their outcome lost with the process.
  */
 static const char spool_repair[] =
@@ -119,7 +119,7 @@ static const char spool_migrate_v2[] =
     "DROP TABLE temp.v3_payloads;" SPOOL_SCHEMA_V4 SPOOL_SCHEMA_V5;
 
 /*
- * Opens dir's spool.db with what every connection shares: a busy timeout
+ * Opens the spool.db at dbpath with what every connection shares: a busy timeout
  * (the daemon, the checkpointer and the spool CLI wait for each other's
  * write lock rather than fail) and extended result codes. create 0: the
  * database must exist (the CLI never makes one). -1 (logged) on error.
@@ -280,7 +280,7 @@ sqlite_db_setup(sqlite3 *db, const char *dbpath, enum durability durability)
 	return 0;
 }
 
-/* Marks delivered what the order promise says was (see DESIGN); -1 on error. */
+/* Marks delivered what the order promise says was (sqlite_writer.c's DESIGN); -1 on error. */
 int
 sqlite_db_repair(sqlite3 *db, const char *dbpath)
 {
