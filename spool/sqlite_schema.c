@@ -24,10 +24,7 @@
  * (DROP COLUMN needs SQLite 3.35, older than some targets'), keeping
  * sqlite_sequence's high-water mark so that no seq is ever reused.
  */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <sqlite3.h>
 

@@ -76,11 +76,9 @@
  * the two ways, not about PagerDuty sending one webhook twice (that is the
  * event id's business).
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "sqlite.h"
 
