@@ -106,11 +106,11 @@ void spool_base_dead(void *self, int64_t seq, int attempts, const char *reason);
 void spool_base_prune(void *self, int64_t now);
 
 /* spool.c: the ops, built the same way for every backend. */
+/* An op of a type, the rest zero (the redis connection's own: OP_WAIT, OP_SETUP). */
+struct spool_op *spool_op_new(enum spool_op_type);
 struct spool_op *spool_op_submit(struct spool_event *ev, spool_commit_cb *cb, void *arg);
 /* A durable key/value write; cb may be NULL. */
 struct spool_op *spool_op_meta(const char *key, const char *value, spool_commit_cb *cb, void *arg);
-/* One prune pass as if the time were now: delivered events older than the dedup horizon. */
-struct spool_op *spool_op_prune(int64_t now);
 /* Frees an op and what it still owns. */
 void spool_op_free(struct spool_op *);
 /* Frees a list of ops; how many there were. */

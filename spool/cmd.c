@@ -2,7 +2,7 @@
  * cmd.c: `st2-pagerduty spool`, the operator's view of the spool: status,
  * list, show and find, and retry or purge of dead letters by id, incident,
  * type or age. It parses and prints; what it asks of the spool goes
- * through the spool's admin interface (spool/admin.c), which works whether
+ * through the spool's admin interface (spool_admin_*, spool/spool.c), which works whether
  * serve is running or not. Options and subcommands are tables; one field
  * table drives every record printed, as text or JSON.
  */
@@ -438,7 +438,7 @@ spool_find_sentence(json_t *o)
 	const char *plural = n == 1 ? "" : "s";
 	char *err, *s;
 
-	/* The twin of a transition another source brought (spool.c): never sent itself. */
+	/* The twin of a transition another source brought (sqlite_writer.c): never sent itself. */
 	if (strcmp(state, "delivered") == 0 && n == 0 &&
 	    json_is_string(json_object_get(o, "last_error")))
 		return xasprintf("%s: %s (%s), at %s", jstr(o, "event_id"), jstr(o, "last_error"),

@@ -138,9 +138,9 @@ redis_spool_open(const struct pd_config *cfg, void **out)
 	return PD_OK;
 }
 
-/* Connects on base's loop and starts the background thread. */
+/* Connects on the base's loop and starts the background thread. */
 static enum pd_err
-redis_spool_start(void *self, struct event_base *base, spool_notify_cb *notify, void *arg)
+redis_spool_start(void *self)
 {
 	struct redis_spool *s = self;
 	int rc;

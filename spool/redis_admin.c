@@ -26,7 +26,6 @@
 
 #define REDIS_ADMIN_TIMEOUT_MS 5000
 #define REDIS_ADMIN_CHUNK      500 /* hashes read per pipelined round trip */
-#define REDIS_ADMIN_DAY_MS     86400000LL
 
 struct redis_admin {
 	struct redis_target t;
@@ -41,6 +40,8 @@ static const char *const redis_admin_sets[] = {
 };
 
 static void redis_admin_close(void *);
+static enum pd_err redis_admin_candidates(struct redis_admin *, int states,
+                                          const struct spool_filter *, int64_t **out, size_t *n);
 
 /* Connects to the spool.redis.url; the command never creates anything. */
 static enum pd_err
@@ -154,8 +155,9 @@ redis_admin_read(struct redis_admin *a, const int64_t *seqs, size_t n, int with_
 static enum pd_err
 redis_admin_status(void *arg, int64_t now, struct spool_status *out)
 {
+	static const struct spool_filter every = {0};
 	struct redis_admin *a = arg;
-	char since[24], *key;
+	char since[24];
 	const char *argv[2] = {a->t.prefix, since};
 	struct spool_event **evs;
 	redisReply *r;
@@ -165,7 +167,7 @@ redis_admin_status(void *arg, int64_t now, struct spool_status *out)
 
 	memset(out, 0, sizeof *out);
 	out->size_bytes = -1; /* Redis's memory is shared: no size of the spool's own */
-	snprintf(since, sizeof since, "%lld", (long long)(now - REDIS_ADMIN_DAY_MS));
+	snprintf(since, sizeof since, "%lld", (long long)(now - SPOOL_STATUS_DAY_MS));
 	r = redis_call_script(a->c, REDIS_STATS, 2, argv, NULL);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 5)
 		return redis_admin_fail(a, r);
@@ -175,16 +177,9 @@ redis_admin_status(void *arg, int64_t now, struct spool_status *out)
 	out->delivered_24h = r->element[4]->integer;
 	freeReplyObject(r);
 
-	key = redis_admin_key(a, "dead", NULL);
-	r = redis_call(a->c, "ZRANGE", key, "0", "-1", NULL);
-	free(key);
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
-		return redis_admin_fail(a, r);
-	n = r->elements;
-	seqs = xreallocarray(NULL, n, sizeof *seqs);
-	for (i = 0; i < n; i++)
-		seqs[i] = strtoll(r->element[i]->str, NULL, 10);
-	freeReplyObject(r);
+	/* Every dead letter (no filter), for their reasons. */
+	if ((err = redis_admin_candidates(a, 1 << SPOOL_DEAD, &every, &seqs, &n)) != PD_OK)
+		return err;
 	evs = xcalloc(n + 1, sizeof *evs);
 	if ((err = redis_admin_read(a, seqs, n, 0, evs)) == PD_OK) {
 		for (i = 0; i < n; i++) {

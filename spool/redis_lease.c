@@ -39,7 +39,6 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "redis.h"
 
@@ -50,7 +49,6 @@
 #define REDIS_STATS_MS        1000 /* counters for /metrics and the capacity check */
 #define REDIS_PRUNE_MS        10000
 #define REDIS_PRUNE_BATCH     1000
-#define REDIS_DAY_MS          86400000LL
 
 /* Runs a script on the background connection; NULL (connection dropped) on failure. */
 static redisReply *
@@ -190,7 +188,7 @@ redis_refresh(struct redis_spool *s)
 	char *key;
 	int write_ok;
 
-	snprintf(since, sizeof since, "%lld", (long long)(now_ms() - REDIS_DAY_MS));
+	snprintf(since, sizeof since, "%lld", (long long)(now_ms() - SPOOL_STATUS_DAY_MS));
 	if ((r = redis_bc_script(s, REDIS_STATS, 2, argv)) == NULL)
 		return;
 	pthread_mutex_lock(&s->mu);
@@ -319,10 +317,8 @@ redis_thread(void *arg)
 			poll_due = now + REDIS_POLL_MS;
 		}
 		if (now >= prune_due && redis_is_leader(s)) {
-			batch = spool_op_prune(now_ms());
-			pthread_mutex_lock(&s->mu);
-			oplist_add(&s->outcomes, batch);
-			pthread_mutex_unlock(&s->mu);
+			/* Queued as the forwarder's outcomes are, and written with them. */
+			spool_base_prune(s, now_ms());
 			prune_due = now + REDIS_PRUNE_MS;
 		}
 	}

@@ -22,7 +22,7 @@
  *   P pending        sorted set of pending seqs, scored by seq
  *   P dead           sorted set of dead letters, scored by seq
  *   P delivered      sorted set of delivered seqs, scored by delivery time
- *   P tr:<transition> hash source -> arrivals, for the twin rule (sqlite.c)
+ *   P tr:<transition> hash source -> arrivals, for the twin rule (sqlite_writer.c)
  *   P meta           hash, the sensor's cursor and other named values
  *   P lease          the forwarder's lease: its holder's token, with a TTL
  *   P probe          written to find out whether Redis takes writes again

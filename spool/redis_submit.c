@@ -203,9 +203,8 @@ redis_send(struct redis_spool *s, struct spool_op *op, int argc, const char **ar
 static void
 redis_send_setup(struct redis_spool *s, int argc, const char **argv)
 {
-	struct spool_op *op = xcalloc(1, sizeof *op);
+	struct spool_op *op = spool_op_new(OP_SETUP);
 
-	op->type = OP_SETUP;
 	if (redis_send(s, op, argc, argv, NULL) != 0)
 		spool_op_free(op);
 }
@@ -292,8 +291,7 @@ redis_inbox_cb(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	if (submits > 0 && s->wait_replicas > 0) {
-		wait = xcalloc(1, sizeof *wait);
-		wait->type = OP_WAIT;
+		wait = spool_op_new(OP_WAIT);
 		snprintf(n, sizeof n, "%ld", s->wait_replicas);
 		snprintf(ms, sizeof ms, "%ld", s->wait_timeout_ms);
 		argv[0] = "WAIT";

@@ -114,7 +114,7 @@ spool_start(struct spool *s, struct event_base *base, spool_notify_cb *notify, v
 	h->loop = base;
 	h->notify = notify;
 	h->notify_arg = arg;
-	if ((err = s->b->start(s->impl, base, notify, arg)) == PD_OK)
+	if ((err = s->b->start(s->impl)) == PD_OK)
 		h->started = 1;
 	return err;
 }
@@ -209,8 +209,7 @@ spool_backend_name(struct spool *s)
 
 /* ---- what the backends' daemon halves share (backend.h) ---- */
 
-/* An op with its type; the rest zero. */
-static struct spool_op *
+struct spool_op *
 spool_op_new(enum spool_op_type type)
 {
 	struct spool_op *op = xcalloc(1, sizeof *op);
@@ -254,13 +253,6 @@ spool_op_meta(const char *key, const char *value, spool_commit_cb *cb, void *arg
 	return op;
 }
 
-/* The cutoff is the dedup horizon: an id is a duplicate that long after its delivery. */
-struct spool_op *
-spool_op_prune(int64_t now)
-{
-	return spool_op_outcome(OP_PRUNE, 0, 0, now - SPOOL_KEEP_DELIVERED_MS, NULL);
-}
-
 /* Hands an outcome to the backend whose spool self is. */
 static void
 spool_base_queue(void *self, struct spool_op *op)
@@ -289,10 +281,12 @@ spool_base_dead(void *self, int64_t seq, int attempts, const char *reason)
 	spool_base_queue(self, spool_op_outcome(OP_DEAD, seq, attempts, now_ms(), reason));
 }
 
+/* The cutoff is the dedup horizon: an id is a duplicate that long after its delivery. */
 void
 spool_base_prune(void *self, int64_t now)
 {
-	spool_base_queue(self, spool_op_prune(now));
+	spool_base_queue(self,
+	                 spool_op_outcome(OP_PRUNE, 0, 0, now - SPOOL_KEEP_DELIVERED_MS, NULL));
 }
 
 void

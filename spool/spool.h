@@ -52,7 +52,7 @@ struct spool_event {
 void spool_event_free(struct spool_event *);
 
 #define SPOOL_KEEP_DELIVERED_MS (7 * 86400000LL) /* dedup horizon, > PagerDuty's 48 h */
-/* Where a twin's record says why it was not sent (sqlite.c's DESIGN), by the twin's source. */
+/* Where a twin's record says why it was not sent (sqlite_writer.c's DESIGN), by its source. */
 #define SPOOL_TWIN_OF_WEBHOOK "not sent: a webhook brought the same transition"
 #define SPOOL_TWIN_OF_POLL    "not sent: the poller brought the same transition"
 enum spool_backend_id { SPOOL_BACKEND_SQLITE = 0, SPOOL_BACKEND_REDIS };
@@ -135,6 +135,7 @@ struct spool_filter {
 	int states;           /* list: 1 << enum spool_state, or'ed */
 	long limit;           /* list: at most this many; 0: all */
 };
+#define SPOOL_STATUS_DAY_MS 86400000LL /* delivered_24h: delivered this long before now */
 struct spool_status {
 	int64_t pending, oldest_pending_ms, delivered_24h, dead, size_bytes;
 	struct spool_reason {
@@ -173,7 +174,7 @@ struct spool_admin_backend {
 struct spool_backend {
 	const char *name; /* spool.backend's value */
 	enum pd_err (*open)(const struct pd_config *, void **);
-	enum pd_err (*start)(void *, struct event_base *, spool_notify_cb *, void *);
+	enum pd_err (*start)(void *); /* where results go is in the spool's base (backend.h) */
 	void (*close)(void *);
 	enum pd_err (*submit)(void *, struct spool_event *, spool_commit_cb *, void *);
 	void (*delivered)(void *, int64_t seq);
@@ -206,6 +207,7 @@ enum pd_err sqlite_spool_open(const char *path, enum durability, long max_events
 /* spool/sqlite_schema.c: spool.db for everything that opens it */
 #define SPOOL_DB_BUSY_MS 5000 /* a connection waits this long for another's write lock */
 struct sqlite3;
+struct sqlite3_stmt;
 int sqlite_db_connect(const char *dbpath, int create, struct sqlite3 **db); /* -1: logged */
 const char *sqlite_db_sync_sql(enum durability);
 int sqlite_db_setup(struct sqlite3 *, const char *dbpath, enum durability);
@@ -213,6 +215,10 @@ int sqlite_db_repair(struct sqlite3 *, const char *dbpath);
 int sqlite_db_version(struct sqlite3 *, const char *dbpath); /* -1: logged */
 int sqlite_db_exec(struct sqlite3 *, const char *dbpath, const char *sql);
 int sqlite_db_int(struct sqlite3 *, const char *dbpath, const char *sql, int64_t *out);
+char *sqlite_db_text(struct sqlite3_stmt *, int col); /* a copy; NULL for SQL NULL */
+/* Prepares sql[0..n) into out[] once, to be reused; -1 logged. */
+int sqlite_db_prepare(struct sqlite3 *, const char *dbpath, const char *const *sql, int n,
+                      struct sqlite3_stmt **out);
 
 /* spool/redis.c, redis_admin.c: the Redis backend (several replicas share one spool) */
 extern const struct spool_backend spool_redis;

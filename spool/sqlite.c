@@ -51,7 +51,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sqlite.h"
@@ -67,22 +66,6 @@ static const char *const sqlite_rsql[RS_MAX] = {
                   "ORDER BY seq LIMIT 1",
     [RS_META] = "SELECT value FROM meta WHERE key = ?1",
 };
-
-/* Prepares the reader's statements once: they are reused on every fetch. */
-static int
-sqlite_prepare_readers(struct sqlite_spool *s)
-{
-	int i;
-
-	for (i = 0; i < RS_MAX; i++) {
-		if (sqlite3_prepare_v3(s->rdb, sqlite_rsql[i], -1, SQLITE_PREPARE_PERSISTENT,
-		                       &s->rs[i], NULL) != SQLITE_OK) {
-			log_error("spool: %s: %s", s->dbpath, sqlite3_errmsg(s->rdb));
-			return -1;
-		}
-	}
-	return 0;
-}
 
 /* Frees everything sqlite_spool_open may have built. */
 static void
@@ -155,7 +138,8 @@ sqlite_spool_open(const char *path, enum durability durability, long max_events,
 	    sqlite_db_setup(s->wdb, s->dbpath, s->durability) != 0 ||
 	    sqlite_db_repair(s->wdb, s->dbpath) != 0 ||
 	    sqlite_db_connect(s->dbpath, 1, &s->rdb) != 0 || sqlite_writer_prepare(s) != 0 ||
-	    sqlite_prepare_readers(s) != 0 || sqlite_recount(s) != 0)
+	    sqlite_db_prepare(s->rdb, s->dbpath, sqlite_rsql, RS_MAX, s->rs) != 0 ||
+	    sqlite_recount(s) != 0)
 		goto fail;
 	log_debug("spool: opened %s: %lld pending, %lld dead, %lld delivered", s->dbpath,
 	          (long long)s->pending, (long long)s->dead, (long long)s->delivered);
@@ -167,14 +151,14 @@ fail:
 	return PD_ERR_SPOOL_IO;
 }
 
-/* Starts the writer thread; results come back on base's loop. */
+/* Starts the writer thread; results come back on the base's loop. */
 static enum pd_err
-sqlite_spool_start(void *self, struct event_base *base, spool_notify_cb *notify, void *arg)
+sqlite_spool_start(void *self)
 {
 	struct sqlite_spool *s = self;
 	int rc;
 
-	s->done_ev = event_new(base, -1, 0, sqlite_done_cb, s);
+	s->done_ev = event_new(s->head.loop, -1, 0, sqlite_done_cb, s);
 	if (s->done_ev == NULL)
 		fatal("spool: event_new failed");
 	sqlite_start_checkpointer(s);
@@ -264,15 +248,6 @@ sqlite_spool_meta_set(void *self, const char *key, const char *value, spool_comm
 	sqlite_queue_op(self, spool_op_meta(key, value, cb, arg));
 }
 
-/* Copies a text column, NULL for SQL NULL. */
-static char *
-sqlite_column_str(sqlite3_stmt *st, int i)
-{
-	const unsigned char *v = sqlite3_column_text(st, i);
-
-	return v == NULL ? NULL : xstrndup((const char *)v, (size_t)sqlite3_column_bytes(st, i));
-}
-
 /* Reads pending events after a seq through the read connection. */
 static size_t
 sqlite_spool_fetch(void *self, int64_t after, size_t max, struct spool_event ***out)
@@ -292,20 +267,20 @@ sqlite_spool_fetch(void *self, int64_t after, size_t max, struct spool_event ***
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ev = xcalloc(1, sizeof *ev);
 		ev->seq = sqlite3_column_int64(st, 0);
-		ev->event_id = sqlite_column_str(st, 1);
-		ev->webhook_id = sqlite_column_str(st, 2);
-		ev->event_type = sqlite_column_str(st, 3);
-		ev->trigger = sqlite_column_str(st, 4);
-		ev->order_key = sqlite_column_str(st, 5);
-		ev->payload = sqlite_column_str(st, 6);
+		ev->event_id = sqlite_db_text(st, 1);
+		ev->webhook_id = sqlite_db_text(st, 2);
+		ev->event_type = sqlite_db_text(st, 3);
+		ev->trigger = sqlite_db_text(st, 4);
+		ev->order_key = sqlite_db_text(st, 5);
+		ev->payload = sqlite_db_text(st, 6);
 		ev->payload_len = ev->payload != NULL ? strlen(ev->payload) : 0;
 		ev->received_ms = sqlite3_column_int64(st, 7);
 		ev->state = sqlite3_column_int(st, 8);
 		ev->attempts = sqlite3_column_int(st, 9);
 		ev->next_attempt_ms = sqlite3_column_int64(st, 10);
 		ev->delivered_ms = sqlite3_column_int64(st, 11);
-		ev->last_error = sqlite_column_str(st, 12);
-		ev->dead_reason = sqlite_column_str(st, 13);
+		ev->last_error = sqlite_db_text(st, 12);
+		ev->dead_reason = sqlite_db_text(st, 13);
 		v = xreallocarray(v, n + 1, sizeof *v);
 		v[n++] = ev;
 	}
@@ -330,7 +305,7 @@ sqlite_spool_meta_get(void *self, const char *key)
 	pthread_mutex_lock(&s->rmu);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		v = sqlite_column_str(st, 0);
+		v = sqlite_db_text(st, 0);
 	else if (rc != SQLITE_DONE)
 		log_error("spool: %s: reading %s: %s", s->dbpath, key, sqlite3_errmsg(s->rdb));
 	sqlite3_reset(st);

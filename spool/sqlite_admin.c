@@ -26,8 +26,6 @@
 
 #include "st2pd.h"
 
-#define SPOOL_ADMIN_DAY_MS 86400000LL
-
 struct sqlite_admin {
 	char *dir;
 	char *dbpath;
@@ -42,15 +40,6 @@ static void sqlite_admin_close(void *);
 	"attempts, next_attempt_ms, delivered_ms, dead_ms, last_error, dead_reason, source, "      \
 	"transition"
 
-/* A text column, copied; NULL for SQL NULL. */
-static char *
-sqlite_admin_text(sqlite3_stmt *st, int i)
-{
-	const unsigned char *v = sqlite3_column_text(st, i);
-
-	return v == NULL ? NULL : xstrndup((const char *)v, (size_t)sqlite3_column_bytes(st, i));
-}
-
 /* The current row of a record query; the payload when the query has it as column 16. */
 static struct spool_event *
 sqlite_admin_record(sqlite3_stmt *st, int with_payload)
@@ -59,25 +48,25 @@ sqlite_admin_record(sqlite3_stmt *st, int with_payload)
 	char *source;
 
 	ev->seq = sqlite3_column_int64(st, 0);
-	ev->event_id = sqlite_admin_text(st, 1);
-	ev->webhook_id = sqlite_admin_text(st, 2);
-	ev->event_type = sqlite_admin_text(st, 3);
-	ev->trigger = sqlite_admin_text(st, 4);
-	ev->order_key = sqlite_admin_text(st, 5);
+	ev->event_id = sqlite_db_text(st, 1);
+	ev->webhook_id = sqlite_db_text(st, 2);
+	ev->event_type = sqlite_db_text(st, 3);
+	ev->trigger = sqlite_db_text(st, 4);
+	ev->order_key = sqlite_db_text(st, 5);
 	ev->state = sqlite3_column_int(st, 6);
 	ev->received_ms = sqlite3_column_int64(st, 7);
 	ev->attempts = sqlite3_column_int(st, 8);
 	ev->next_attempt_ms = sqlite3_column_int64(st, 9);
 	ev->delivered_ms = sqlite3_column_int64(st, 10);
 	ev->dead_ms = sqlite3_column_int64(st, 11);
-	ev->last_error = sqlite_admin_text(st, 12);
-	ev->dead_reason = sqlite_admin_text(st, 13);
-	source = sqlite_admin_text(st, 14);
+	ev->last_error = sqlite_db_text(st, 12);
+	ev->dead_reason = sqlite_db_text(st, 13);
+	source = sqlite_db_text(st, 14);
 	ev->polled = source == NULL ? -1 : strcmp(source, "poll") == 0;
 	free(source);
-	ev->transition = sqlite_admin_text(st, 15);
+	ev->transition = sqlite_db_text(st, 15);
 	if (with_payload) {
-		ev->payload = sqlite_admin_text(st, 16);
+		ev->payload = sqlite_db_text(st, 16);
 		ev->payload_len = ev->payload != NULL ? strlen(ev->payload) : 0;
 	}
 	return ev;
@@ -143,30 +132,6 @@ sqlite_admin_fail(struct sqlite_admin *a)
 	return PD_ERR_IO;
 }
 
-/* The filters of a selection, as the conditions the WHERE clause adds. */
-static const struct {
-	const char *clause;
-	size_t field; /* the member of struct spool_filter it needs set */
-} sqlite_admin_conds[] = {
-    {"order_key = 'incident:' || :incident", offsetof(struct spool_filter, incident)},
-    {"event_type = :type", offsetof(struct spool_filter, type)},
-    {"received_ms < :older", offsetof(struct spool_filter, older_ms)},
-    {"received_ms >= :newer", offsetof(struct spool_filter, newer_ms)},
-    {"event_id IN (SELECT value FROM json_each(:ids))", offsetof(struct spool_filter, ids)},
-};
-
-/* Whether a filter member (a pointer or a time) is set. */
-static int
-sqlite_admin_set(const struct spool_filter *f, size_t field)
-{
-	const char *base = (const char *)f + field;
-
-	if (field == offsetof(struct spool_filter, older_ms) ||
-	    field == offsetof(struct spool_filter, newer_ms))
-		return *(const int64_t *)(const void *)base != 0;
-	return *(const void *const *)(const void *)base != NULL;
-}
-
 /* Binds what the selection's conditions use. */
 static void
 sqlite_admin_bind(sqlite3_stmt *st, const struct spool_filter *f)
@@ -202,6 +167,17 @@ static sqlite3_stmt *
 sqlite_admin_select(struct sqlite_admin *a, const char *head, int states,
                     const struct spool_filter *f, const char *tail)
 {
+	/* The filters of the selection, as the conditions the WHERE clause adds if set. */
+	const struct {
+		const char *clause;
+		int set;
+	} conds[] = {
+	    {"order_key = 'incident:' || :incident", f->incident != NULL},
+	    {"event_type = :type", f->type != NULL},
+	    {"received_ms < :older", f->older_ms != 0},
+	    {"received_ms >= :newer", f->newer_ms != 0},
+	    {"event_id IN (SELECT value FROM json_each(:ids))", f->ids != NULL},
+	};
 	sqlite3_stmt *st = NULL;
 	char *where = NULL, *t;
 	size_t i;
@@ -218,16 +194,15 @@ sqlite_admin_select(struct sqlite_admin *a, const char *head, int states,
 	t = xasprintf("%s)", where != NULL ? where : "state IN (");
 	free(where);
 	where = t;
-	for (i = 0; f != NULL && i < sizeof sqlite_admin_conds / sizeof sqlite_admin_conds[0];
-	     i++) {
-		if (!sqlite_admin_set(f, sqlite_admin_conds[i].field))
+	for (i = 0; i < sizeof conds / sizeof conds[0]; i++) {
+		if (!conds[i].set)
 			continue;
-		t = xasprintf("%s AND %s", where, sqlite_admin_conds[i].clause);
+		t = xasprintf("%s AND %s", where, conds[i].clause);
 		free(where);
 		where = t;
 	}
 	t = xasprintf("%s WHERE %s %s", head, where, tail);
-	if (sqlite3_prepare_v2(a->db, t, -1, &st, NULL) == SQLITE_OK && f != NULL)
+	if (sqlite3_prepare_v2(a->db, t, -1, &st, NULL) == SQLITE_OK)
 		sqlite_admin_bind(st, f);
 	free(where);
 	free(t);
@@ -272,7 +247,7 @@ sqlite_admin_status(void *arg, int64_t now, struct spool_status *out)
 	        "(SELECT count(*) FROM events WHERE state = 2)",
 	        -1, &st, NULL) != SQLITE_OK)
 		return sqlite_admin_fail(a);
-	sqlite3_bind_int64(st, 1, now - SPOOL_ADMIN_DAY_MS);
+	sqlite3_bind_int64(st, 1, now - SPOOL_STATUS_DAY_MS);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		out->pending = sqlite3_column_int64(st, 0);
 		out->oldest_pending_ms = sqlite3_column_int64(st, 1);
@@ -289,7 +264,7 @@ sqlite_admin_status(void *arg, int64_t now, struct spool_status *out)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		out->reasons = xreallocarray(out->reasons, out->nreasons + 1, sizeof *out->reasons);
 		r = &out->reasons[out->nreasons++];
-		r->reason = sqlite_admin_text(st, 0);
+		r->reason = sqlite_db_text(st, 0);
 		r->count = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);

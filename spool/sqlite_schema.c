@@ -1,6 +1,6 @@
 /*
- * schema.c: spool.db itself, for everything that opens it (the daemon's
- * spool, spool/admin.c behind the spool CLI): the tables and their
+ * sqlite_schema.c: spool.db itself, for everything that opens it (the
+ * daemon's spool, spool/sqlite_admin.c behind the spool CLI): the tables and their
  * indexes, the migrations from every older version, the repair run at
  * open, and the settings every connection shares.
  *
@@ -9,12 +9,12 @@
  * Two tables hold the events: events, one small row per event with its
  * state, and payloads, the trigger payload under the same seq (apart, an
  * update of an event's state rewrites a fraction of a page, not its 2 KB
- * payload: spool.c). SQL triggers keep payloads in step with events (a
+ * payload: sqlite.c). SQL triggers keep payloads in step with events (a
  * changed seq, a deleted row), so whoever moves or deletes events need not
  * know about payloads. meta holds named values (the sensor's cursor).
  * Partial indexes serve the queries of each state: pending by seq (the
  * forwarder), delivered by time (pruning) and by order key (the repair),
- * dead by seq (the CLI), and the transition key (spool.c's twins).
+ * dead by seq (the CLI), and the transition key (sqlite_writer.c's twins).
  *
  * PRAGMA user_version is the schema version. A new database is created at
  * SPOOL_SCHEMA_VERSION under the write lock (another process may be
@@ -24,10 +24,7 @@
  * (DROP COLUMN needs SQLite 3.35, older than some targets'), keeping
  * sqlite_sequence's high-water mark so that no seq is ever reused.
  */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -87,7 +84,7 @@ static const char spool_migrate_v4[] = "ALTER TABLE events ADD COLUMN transition
                                        "ALTER TABLE events ADD COLUMN source TEXT;" SPOOL_SCHEMA_V5;
 
 /*
- * The repair of the DESIGN comment: pending events older than a delivered
+ * The repair of sqlite_writer.c's DESIGN: pending events older than a delivered
  * one of their order key were delivered, their outcome lost with the process.
  */
 static const char spool_repair[] =
@@ -119,7 +116,7 @@ static const char spool_migrate_v2[] =
     "DROP TABLE temp.v3_payloads;" SPOOL_SCHEMA_V4 SPOOL_SCHEMA_V5;
 
 /*
- * Opens dir's spool.db with what every connection shares: a busy timeout
+ * Opens the spool.db at dbpath with what every connection shares: a busy timeout
  * (the daemon, the checkpointer and the spool CLI wait for each other's
  * write lock rather than fail) and extended result codes. create 0: the
  * database must exist (the CLI never makes one). -1 (logged) on error.
@@ -193,6 +190,31 @@ sqlite_db_int(sqlite3 *db, const char *dbpath, const char *sql, int64_t *out)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* A text column of the current row, copied: the daemon's reads and the CLI's alike. */
+char *
+sqlite_db_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	return v == NULL ? NULL : xstrndup((const char *)v, (size_t)sqlite3_column_bytes(st, col));
+}
+
+int
+sqlite_db_prepare(sqlite3 *db, const char *dbpath, const char *const *sql, int n,
+                  sqlite3_stmt **out)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &out[i], NULL) !=
+		    SQLITE_OK) {
+			log_error("spool: %s: %s", dbpath, sqlite3_errmsg(db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
  * The writer's connection at open: WAL mode, the synchronous level
  * durability asks for, and the schema, created when the database is new
@@ -255,7 +277,7 @@ sqlite_db_setup(sqlite3 *db, const char *dbpath, enum durability durability)
 	return 0;
 }
 
-/* Marks delivered what the order promise says was (see DESIGN); -1 on error. */
+/* Marks delivered what the order promise says was (sqlite_writer.c's DESIGN); -1 on error. */
 int
 sqlite_db_repair(sqlite3 *db, const char *dbpath)
 {

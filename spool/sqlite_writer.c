@@ -76,11 +76,9 @@
  * the two ways, not about PagerDuty sending one webhook twice (that is the
  * event id's business).
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "sqlite.h"
 
@@ -129,16 +127,7 @@ static const char *const sqlite_wsql[WS_MAX] = {
 int
 sqlite_writer_prepare(struct sqlite_spool *s)
 {
-	int i;
-
-	for (i = 0; i < WS_MAX; i++) {
-		if (sqlite3_prepare_v3(s->wdb, sqlite_wsql[i], -1, SQLITE_PREPARE_PERSISTENT,
-		                       &s->ws[i], NULL) != SQLITE_OK) {
-			log_error("spool: %s: %s", s->dbpath, sqlite3_errmsg(s->wdb));
-			return -1;
-		}
-	}
-	return 0;
+	return sqlite_db_prepare(s->wdb, s->dbpath, sqlite_wsql, WS_MAX, s->ws);
 }
 
 int
