@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/time.h>
 
 #include <jansson.h>
 
@@ -128,6 +129,8 @@ void strlist_addf(struct pd_strlist *, const char *, ...) PD_PRINTF(2, 3);
 void strlist_free(struct pd_strlist *); /* frees items, zeroes the list */
 int64_t now_ms(void);                   /* wall clock, ms since epoch */
 int64_t mono_ms(void);                  /* monotonic clock, ms */
+/* ms as the struct timeval libevent and hiredis take for timers and timeouts. */
+struct timeval ms_timeval(int64_t ms);
 /* strtoll with range check; no atoi. */
 enum pd_err parse_long(const char *, long min, long max, long *out);
 /* "90s", "15m", "48h", "7d" or plain seconds -> milliseconds. */

@@ -137,8 +137,7 @@ curlev_timer(CURLM *multi, long timeout_ms, void *arg)
 		return 0;
 	}
 	/* Zero too goes through the loop: libcurl must not be re-entered from here. */
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	tv = ms_timeval(timeout_ms);
 	evtimer_add(c->timer, &tv);
 	return 0;
 }

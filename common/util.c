@@ -85,6 +85,14 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+struct timeval
+ms_timeval(int64_t ms)
+{
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+
+	return tv;
+}
+
 enum pd_err
 parse_long(const char *s, long min, long max, long *out)
 {

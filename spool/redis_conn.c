@@ -227,7 +227,7 @@ redis_call(struct redisContext *c, const char *arg, ...)
 struct redisContext *
 redis_connect(const struct redis_target *t, long timeout_ms, char **why)
 {
-	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+	struct timeval tv = ms_timeval(timeout_ms);
 	redisContext *c = redisConnectWithTimeout(t->host, t->port, tv);
 	redisReply *r = NULL;
 	char db[16];

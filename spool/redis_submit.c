@@ -306,7 +306,7 @@ redis_inbox_cb(evutil_socket_t fd, short what, void *arg)
 static void
 redis_reconnect_later(struct redis_spool *s, int64_t ms)
 {
-	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+	struct timeval tv = ms_timeval(ms);
 
 	if (!s->closing)
 		evtimer_add(s->reconnect_ev, &tv);

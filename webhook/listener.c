@@ -240,7 +240,7 @@ static void
 listener_report(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener *l = arg;
-	struct timeval tv = {LISTEN_REPORT_MS / 1000, (LISTEN_REPORT_MS % 1000) * 1000};
+	struct timeval tv = ms_timeval(LISTEN_REPORT_MS);
 
 	if (listener_report_now(l))
 		evtimer_add(l->report_timer, &tv);
@@ -250,7 +250,7 @@ listener_report(evutil_socket_t fd, short what, void *arg)
 static void
 listener_event(struct listener *l, enum listen_event e)
 {
-	struct timeval tv = {LISTEN_REPORT_MS / 1000, (LISTEN_REPORT_MS % 1000) * 1000};
+	struct timeval tv = ms_timeval(LISTEN_REPORT_MS);
 
 	metrics_inc(listen_events[e].counter);
 	l->events[e]++;
@@ -292,7 +292,7 @@ listener_accept_error(struct evconnlistener *lev, void *arg)
 {
 	int saved = errno;
 	struct listener *l = listener_of(lev);
-	struct timeval tv = {LISTEN_PAUSE_MS / 1000, (LISTEN_PAUSE_MS % 1000) * 1000};
+	struct timeval tv = ms_timeval(LISTEN_PAUSE_MS);
 
 	if (l == NULL) {
 		evconnlistener_disable(lev); /* not ours to pace: at least no busy loop */
@@ -338,8 +338,7 @@ conn_release(struct conn *c)
 static void
 conn_start_request(struct conn *c)
 {
-	long ms = c->l->cfg->webhook_request_timeout_ms;
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	struct timeval tv = ms_timeval(c->l->cfg->webhook_request_timeout_ms);
 
 	if (c->state == CONN_ANSWERING)
 		c->next = 1;
@@ -618,8 +617,7 @@ struct listener *
 listener_new(struct event_base *base, struct evhttp *http, const struct pd_config *cfg)
 {
 	struct listener *l = xcalloc(1, sizeof *l);
-	struct timeval idle = {cfg->webhook_idle_timeout_ms / 1000,
-	                       (cfg->webhook_idle_timeout_ms % 1000) * 1000};
+	struct timeval idle = ms_timeval(cfg->webhook_idle_timeout_ms);
 
 	l->http = http;
 	l->cfg = cfg;
