@@ -276,8 +276,7 @@ run_config(const char *path)
 	struct pd_config *cfg = config_new();
 	const char *env = getenv("ST2_PAGERDUTY_CONFIG");
 	int explicit = path != NULL || (env != NULL && *env != '\0');
-	char *msg, *t;
-	size_t i;
+	char *msg;
 
 	if (path == NULL)
 		path = config_default_path();
@@ -298,12 +297,7 @@ run_config(const char *path)
 		          cfg->log_format);
 		return cfg;
 	}
-	msg = xstrdup(problems.v[0]);
-	for (i = 1; i < problems.n; i++) {
-		t = xasprintf("%s; %s", msg, problems.v[i]);
-		free(msg);
-		msg = t;
-	}
+	msg = strlist_join(&problems, "; ");
 	run_exit(PD_ERR_CONFIG, msg);
 	free(msg);
 	strlist_free(&problems);
@@ -502,7 +496,6 @@ run_exec(const struct cli_args *args)
 	return rc;
 }
 
-/* `actions [--json]`: every action, from the table run uses. */
 #define ACTIONS_JSON 256 /* actions --json */
 
 /* `actions [--json]`: the action table, as a list or as JSON. */
