@@ -109,7 +109,6 @@ redis_spool_open(const struct pd_config *cfg, void **out)
 {
 	struct redis_spool *s = xcalloc(1, sizeof *s);
 	unsigned char rnd[16];
-	size_t i;
 
 	*out = NULL;
 	s->head.queue_outcome = redis_queue_outcome;
@@ -122,8 +121,7 @@ redis_spool_open(const struct pd_config *cfg, void **out)
 	s->wait_timeout_ms = cfg->spool_redis_wait_timeout_ms;
 	crypto_random(rnd, sizeof rnd);
 	crypto_hex(s->token, sizeof s->token, rnd, sizeof rnd);
-	for (i = 0; i < REDIS_NSCRIPTS; i++)
-		redis_script_sha((enum redis_script_id)i);
+	redis_script_sha(REDIS_SUBMIT); /* all the hashes, now rather than on a request */
 	s->write_ok = 1;
 	oplist_init(&s->sent);
 	oplist_init(&s->waiting);
