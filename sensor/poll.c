@@ -122,7 +122,7 @@ poll_iso(int64_t s, char *buf, size_t len)
 }
 
 /* How far the poller reads now: now, or lag_s behind it in backfill mode. */
-static int64_t
+int64_t
 poll_read_point(const struct poller *p, int64_t now)
 {
 	return p->cfg->poll_mode == POLL_BACKFILL ? now - p->cfg->poll_lag_s : now;

@@ -97,7 +97,7 @@ poll_cmd_run(const struct pd_config *cfg, const char *since_text, int dry)
 		}
 		poll_window_from_cursor(p, now, &since, &until);
 	} else {
-		until = cfg->poll_mode == POLL_BACKFILL ? now - cfg->poll_lag_s : now;
+		until = poll_read_point(p, now);
 	}
 	if (until <= since) {
 		fprintf(stderr, "st2-pagerduty: poll: nothing to read: the window ends before it "
