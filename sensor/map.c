@@ -28,7 +28,7 @@
  * incident, as the webhook does (incident_note: content and the
  * incident's reference).
  */
-#include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "st2pd.h"
@@ -65,12 +65,8 @@ const struct log_type map_log_types[] = {
 
 const size_t map_nlog_types = sizeof map_log_types / sizeof map_log_types[0];
 
-/* bsearch comparison: a type name against a row. */
-static int
-map_cmp(const void *key, const void *row)
-{
-	return strcmp(key, ((const struct log_type *)row)->log_type);
-}
+/* table_bsearch() finds a row by the name it begins with. */
+_Static_assert(offsetof(struct log_type, log_type) == 0, "a log type does not begin with its name");
 
 /* The row of a log entry type, or NULL. */
 const struct log_type *
@@ -78,7 +74,7 @@ map_find(const char *log_type)
 {
 	if (log_type == NULL)
 		return NULL;
-	return bsearch(log_type, map_log_types, map_nlog_types, sizeof map_log_types[0], map_cmp);
+	return table_bsearch(log_type, map_log_types, map_nlog_types, sizeof map_log_types[0]);
 }
 
 /* A non-empty string member, or NULL. */

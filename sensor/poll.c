@@ -102,7 +102,7 @@ struct poller {
 /* One submission, for its commit callback. */
 struct poll_sub {
 	struct poller *p;
-	char *line; /* the trigger's JSON line, printed once it is durable; or NULL */
+	char *line; /* the trigger's JSON line, newline included, printed once durable; or NULL */
 };
 
 /* One window of the pass. */
@@ -122,7 +122,7 @@ poll_iso(int64_t s, char *buf, size_t len)
 }
 
 /* How far the poller reads now: now, or lag_s behind it in backfill mode. */
-static int64_t
+int64_t
 poll_read_point(const struct poller *p, int64_t now)
 {
 	return p->cfg->poll_mode == POLL_BACKFILL ? now - p->cfg->poll_lag_s : now;
@@ -290,10 +290,8 @@ poll_committed(enum pd_err result, int duplicate, void *arg)
 	} else {
 		p->batch.emitted++;
 		metrics_inc(M_POLL_EMITTED);
-		if (sub->line != NULL && p->out != NULL) {
+		if (sub->line != NULL && p->out != NULL)
 			fputs(sub->line, p->out);
-			fputc('\n', p->out);
-		}
 	}
 	p->outstanding--;
 	pthread_cond_broadcast(&p->cv);
@@ -420,6 +418,7 @@ poll_emit(struct poller *p, json_t *entries, struct poll_stats *st)
 	struct spool_event *ev;
 	const char *why;
 	json_t *event;
+	char *line;
 	size_t n = json_array_size(entries), i, k = 0, nsub = 0;
 	int rc = 0, waited;
 
@@ -467,19 +466,18 @@ poll_emit(struct poller *p, json_t *entries, struct poll_stats *st)
 			continue;
 		}
 		json_decref(event);
+		/* The sink file's line: what StackStorm would be sent. */
+		line = p->out != NULL ? payload_trigger_body(ev, "\n") : NULL;
 		if (p->dry_run) {
-			if (p->out != NULL)
-				fprintf(p->out, "{\"trigger\":\"%s\",\"payload\":%s}\n",
-				        ev->trigger, ev->payload);
+			if (line != NULL)
+				fputs(line, p->out);
+			free(line);
 			st->emitted++;
 			spool_event_free(ev);
 			continue;
 		}
 		nsub++;
-		rc = poll_submit(p, ev,
-		                 p->out != NULL ? xasprintf("{\"trigger\":\"%s\",\"payload\":%s}",
-		                                            ev->trigger, ev->payload)
-		                                : NULL);
+		rc = poll_submit(p, ev, line);
 	}
 	/* Even after a refusal, what was submitted must be waited for. */
 	if (nsub > 0) {

@@ -26,6 +26,11 @@
 #define POLL_SINCE       257
 #define POLL_DRY_RUN_OPT 258
 
+/* Both ways of finding no cursor (no spool yet, or one serve never polled with). */
+#define POLL_NO_CURSOR                                                                             \
+	"st2-pagerduty: poll: no saved cursor (serve has not polled with this spool): give "       \
+	"--since TIME\n"
+
 /* --since: an RFC 3339 time, or a duration back from now ("2h", "90m", "1d"). */
 static int
 poll_cmd_since(const char *text, int64_t now, int64_t *since)
@@ -68,9 +73,7 @@ poll_cmd_run(const struct pd_config *cfg, const char *since_text, int dry)
 	/* A saved cursor needs a spool that exists: do not make one only to find none. */
 	if (since_text == NULL) {
 		if (spool_admin_open(cfg, &admin) != PD_OK) {
-			fprintf(stderr,
-			        "st2-pagerduty: poll: no saved cursor (serve has not polled "
-			        "with this spool): give --since TIME\n");
+			fputs(POLL_NO_CURSOR, stderr);
 			return pd_err_exit(PD_ERR_USAGE);
 		}
 		spool_admin_close(admin);
@@ -89,15 +92,13 @@ poll_cmd_run(const struct pd_config *cfg, const char *since_text, int dry)
 	p = poll_new(cfg, spool, base, dry ? POLL_DRY_RUN : 0, stdout);
 	if (since_text == NULL) {
 		if (!poll_load(p)) {
-			fprintf(stderr,
-			        "st2-pagerduty: poll: no saved cursor (serve has not polled "
-			        "with this spool.path): give --since TIME\n");
+			fputs(POLL_NO_CURSOR, stderr);
 			rc = PD_ERR_USAGE;
 			goto out;
 		}
 		poll_window_from_cursor(p, now, &since, &until);
 	} else {
-		until = cfg->poll_mode == POLL_BACKFILL ? now - cfg->poll_lag_s : now;
+		until = poll_read_point(p, now);
 	}
 	if (until <= since) {
 		fprintf(stderr, "st2-pagerduty: poll: nothing to read: the window ends before it "

@@ -43,7 +43,6 @@
 
 struct sensor {
 	const struct pd_config *cfg;
-	struct spool *spool;
 	struct poller *poller;
 	struct watchdog *watchdog;
 	pthread_t thread;
@@ -65,7 +64,6 @@ sensor_new(const struct pd_config *cfg, struct spool *spool)
 		return NULL;
 	s = xcalloc(1, sizeof *s);
 	s->cfg = cfg;
-	s->spool = spool;
 	s->poller = poll_new(cfg, spool, NULL, POLL_KEEP_CURSOR, NULL);
 	s->watchdog = watchdog_new(cfg, poll_cancel_flag(s->poller));
 	pthread_mutex_init(&s->mu, NULL);

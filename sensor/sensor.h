@@ -64,6 +64,8 @@ struct poller *poll_new(const struct pd_config *, struct spool *, struct event_b
 int poll_load(struct poller *);
 /* serve's start: loads the cursor, or starts one at now; logs a catch-up to come. */
 void poll_start(struct poller *, int64_t now_s);
+/* How far a pass reads now: now_s, or poll.lag_s behind it in backfill mode. */
+int64_t poll_read_point(const struct poller *, int64_t now_s);
 /* The window the next pass reads: from the cursor (less the overlap) to now (less lag_s). */
 enum pd_err poll_window_from_cursor(struct poller *, int64_t now_s, int64_t *since, int64_t *until);
 /* One pass over [since, until), in seconds; blocking. */

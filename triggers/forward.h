@@ -69,7 +69,6 @@ struct forwarder {
 	int verify_tls;
 
 	struct sink *sink; /* sink mode */
-	char *sink_path;
 	int sink_failures;
 	int64_t sink_due;
 

@@ -128,6 +128,7 @@ forward_new(const struct pd_config *cfg, struct spool *spool)
 {
 	struct forwarder *fw = xcalloc(1, sizeof *fw);
 	struct timeval tv = {FW_TICK_MS / 1000, (FW_TICK_MS % 1000) * 1000};
+	const char *sink_path;
 	size_t len;
 	int rc;
 
@@ -143,9 +144,7 @@ forward_new(const struct pd_config *cfg, struct spool *spool)
 		while (len > 0 && cfg->st2_api_url[len - 1] == '/')
 			len--;
 		fw->url = xasprintf("%.*s/v1/webhooks/st2", (int)len, cfg->st2_api_url);
-	} else
-		fw->sink_path =
-		    xstrdup(cfg->st2_sink_file != NULL ? cfg->st2_sink_file : "triggers.jsonl");
+	}
 	if (cfg->st2_api_key != NULL && cfg->st2_api_key[0] != '\0')
 		fw->auth = xasprintf("St2-Api-Key: %s", cfg->st2_api_key);
 	else if (cfg->st2_auth_token != NULL && cfg->st2_auth_token[0] != '\0')
@@ -160,8 +159,9 @@ forward_new(const struct pd_config *cfg, struct spool *spool)
 		fw_http_new(fw);
 		log_info("forward: triggers go to %s", fw->url);
 	} else {
-		fw->sink = sink_new(fw->sink_path, cfg->spool_durability == DURABILITY_FSYNC);
-		log_info("forward: st2.api_url unset, triggers go to %s", fw->sink_path);
+		sink_path = cfg->st2_sink_file != NULL ? cfg->st2_sink_file : "triggers.jsonl";
+		fw->sink = sink_new(sink_path, cfg->spool_durability == DURABILITY_FSYNC);
+		log_info("forward: st2.api_url unset, triggers go to %s", sink_path);
 	}
 	event_add(fw->tick, &tv);
 	/* The first pass loads the backlog at once rather than a tick later. */
@@ -238,7 +238,6 @@ forward_free(struct forwarder *fw)
 	sink_free(fw->sink);
 	free(fw->url);
 	free(fw->auth);
-	free(fw->sink_path);
 	free(fw->problem);
 	free(fw);
 }

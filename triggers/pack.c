@@ -190,33 +190,14 @@ pack_emit_yaml(FILE *f, const void *arg)
 	return ok ? 0 : -1;
 }
 
-/* Creates dir and its missing parents (mkdir -p). */
+/* Creates dir and its missing parents (mkdir -p), or says why it cannot. */
 static enum pd_err
 pack_mkdir(const char *dir)
 {
-	struct stat st;
-	char *path = xstrdup(dir), *p = path, c;
-	enum pd_err err = PD_OK;
-
-	do {
-		p += strspn(p, "/");
-		p += strcspn(p, "/");
-		c = *p;
-		*p = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-			log_error("pack: %s: %s", path, strerror(errno));
-			err = PD_ERR_IO;
-		} else if (stat(path, &st) != 0) {
-			log_error("pack: %s: %s", path, strerror(errno));
-			err = PD_ERR_IO;
-		} else if (!S_ISDIR(st.st_mode)) {
-			log_error("pack: %s: %s", path, strerror(ENOTDIR));
-			err = PD_ERR_IO;
-		}
-		*p = c;
-	} while (err == PD_OK && c != '\0');
-	free(path);
-	return err;
+	if (mkdirs(dir, 0755) == 0)
+		return PD_OK;
+	log_error("pack: %s: %s", dir, strerror(errno));
+	return PD_ERR_IO;
 }
 
 /* Writes dir/name through gen, atomically (NAME.tmp, then rename). */
