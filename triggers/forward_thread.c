@@ -127,7 +127,7 @@ struct forwarder *
 forward_new(const struct pd_config *cfg, struct spool *spool)
 {
 	struct forwarder *fw = xcalloc(1, sizeof *fw);
-	struct timeval tv = {FW_TICK_MS / 1000, (FW_TICK_MS % 1000) * 1000};
+	struct timeval tv = ms_timeval(FW_TICK_MS);
 	const char *sink_path;
 	size_t len;
 	int rc;
